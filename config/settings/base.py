@@ -1,0 +1,266 @@
+"""Settings shared by every environment; each deploy-specific value comes from env.
+
+Variables without a default (SECRET_KEY, JWT_SIGNING_KEY, DATABASE_URL) are required:
+python-decouple raises UndefinedValueError naming the variable when one is missing.
+"""
+
+from datetime import timedelta
+
+import dj_database_url
+
+from config.env import BASE_DIR, Csv, env
+
+# --- Core -------------------------------------------------------------------------
+SECRET_KEY = env("SECRET_KEY")
+DEBUG = env("DEBUG", default=False, cast=bool)
+ALLOWED_HOSTS = env("ALLOWED_HOSTS", default="localhost,127.0.0.1", cast=Csv())
+CSRF_TRUSTED_ORIGINS = env("CSRF_TRUSTED_ORIGINS", default="", cast=Csv())
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework_simplejwt.token_blacklist",
+    "django_filters",
+    "drf_spectacular",
+    "apps.core",
+    "apps.accounts",
+]
+
+MIDDLEWARE = [
+    # First, so load balancers reach /healthz and /readyz whatever the Host header,
+    # before SecurityMiddleware redirects or CommonMiddleware validates the host.
+    "apps.core.middleware.HealthCheckMiddleware",
+    "apps.core.middleware.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Backing services -------------------------------------------------------------
+DATABASES = {
+    "default": dj_database_url.parse(
+        env("DATABASE_URL"),
+        conn_max_age=env("DB_CONN_MAX_AGE", default=60, cast=int),
+        conn_health_checks=True,
+    )
+}
+# A short connect timeout keeps /readyz and requests from hanging on a dead database.
+DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env(
+    "DB_CONNECT_TIMEOUT", default=3, cast=int
+)
+
+REDIS_URL = env("REDIS_URL", default="redis://localhost:6379/0")
+REDIS_TIMEOUT = env("REDIS_TIMEOUT", default=0.5, cast=float)
+CACHES = {
+    "default": {
+        "BACKEND": "apps.core.cache.FailOpenRedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "cache",
+        "OPTIONS": {
+            "socket_connect_timeout": REDIS_TIMEOUT,
+            "socket_timeout": REDIS_TIMEOUT,
+        },
+    }
+}
+
+# --- Auth -------------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": f"django.contrib.auth.password_validation.{name}"}
+    for name in (
+        "UserAttributeSimilarityValidator",
+        "MinimumLengthValidator",
+        "CommonPasswordValidator",
+        "NumericPasswordValidator",
+    )
+]
+
+SIMPLE_JWT = {
+    "SIGNING_KEY": env("JWT_SIGNING_KEY"),
+    "ALGORITHM": "HS256",
+    "ACCESS_TOKEN_LIFETIME": timedelta(
+        minutes=env("JWT_ACCESS_TOKEN_MINUTES", default=5, cast=int)
+    ),
+    "REFRESH_TOKEN_LIFETIME": timedelta(
+        days=env("JWT_REFRESH_TOKEN_DAYS", default=7, cast=int)
+    ),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": False,
+    "AUTH_HEADER_TYPES": ("Bearer",),
+}
+
+# --- REST framework ---------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework_simplejwt.authentication.JWTAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "apps.core.exceptions.api_exception_handler",
+    "DEFAULT_THROTTLE_RATES": {
+        "auth_register": env("THROTTLE_RATE_REGISTER", default="20/hour"),
+        "auth_token": env("THROTTLE_RATE_TOKEN", default="30/min"),
+        "auth_refresh": env("THROTTLE_RATE_REFRESH", default="60/min"),
+        "auth_logout": env("THROTTLE_RATE_LOGOUT", default="60/min"),
+    },
+    # How many proxies (Nginx) stand in front, so throttling keys on the client's
+    # address from X-Forwarded-For rather than the proxy's.
+    "NUM_PROXIES": env("NUM_PROXIES", default=0, cast=int),
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Twelve-factor DRF reference API",
+    "DESCRIPTION": "JWT-authenticated REST API. Every error has the shape of `Error`.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.core.schema.add_error_responses",
+    ],
+}
+
+# --- Celery -----------------------------------------------------------------------
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
+CELERY_TASK_IGNORE_RESULT = True
+# At-least-once delivery: a task is acknowledged after it finishes, and put back on
+# the queue if the worker dies mid-task. Tasks must therefore be idempotent.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = env("CELERY_TASK_SOFT_TIME_LIMIT", default=60, cast=int)
+CELERY_TASK_TIME_LIMIT = env("CELERY_TASK_TIME_LIMIT", default=90, cast=int)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # An unacknowledged task is redelivered after this many seconds.
+    "visibility_timeout": env("CELERY_VISIBILITY_TIMEOUT", default=300, cast=int),
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_TASK_ALWAYS_EAGER = False
+
+# --- Email ------------------------------------------------------------------------
+EMAIL_BACKEND = env(
+    "EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env("EMAIL_PORT", default=25, cast=int)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env("EMAIL_USE_TLS", default=False, cast=bool)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="noreply@example.com")
+
+# --- Static and media files -------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
+MEDIA_URL = env("MEDIA_URL", default="/media/")
+MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "media"))
+
+# Media goes to S3-compatible object storage when a bucket is configured (the
+# container stack and production); otherwise to MEDIA_ROOT, for a bare-metal dev box.
+AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
+AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL", default="") or None
+AWS_S3_REGION_NAME = env("AWS_S3_REGION_NAME", default="us-east-1")
+AWS_ACCESS_KEY_ID = env("AWS_ACCESS_KEY_ID", default="") or None
+AWS_SECRET_ACCESS_KEY = env("AWS_SECRET_ACCESS_KEY", default="") or None
+AWS_S3_CUSTOM_DOMAIN = env("AWS_S3_CUSTOM_DOMAIN", default="") or None
+AWS_S3_URL_PROTOCOL = env("AWS_S3_URL_PROTOCOL", default="https:")
+AWS_QUERYSTRING_AUTH = env("AWS_QUERYSTRING_AUTH", default=True, cast=bool)
+AWS_DEFAULT_ACL = None
+AWS_S3_FILE_OVERWRITE = False
+AWS_S3_CLIENT_TIMEOUT = env("AWS_S3_CLIENT_TIMEOUT", default=5, cast=int)
+
+STORAGES = {
+    "default": {
+        "BACKEND": (
+            "storages.backends.s3.S3Storage"
+            if AWS_STORAGE_BUCKET_NAME
+            else "django.core.files.storage.FileSystemStorage"
+        ),
+    },
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage",
+    },
+}
+WHITENOISE_MAX_AGE = 31536000
+
+# Larger request bodies are refused before they reach a view (Nginx enforces the
+# same limit as client_max_body_size).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env(
+    "DATA_UPLOAD_MAX_MEMORY_SIZE", default=2621440, cast=int
+)
+
+# --- Internationalisation ---------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- Logging ----------------------------------------------------------------------
+LOG_LEVEL = env("LOG_LEVEL", default="INFO")
+LOG_FORMAT = env("LOG_FORMAT", default="json")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "apps.core.logging.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "apps.core.logging.JsonFormatter"},
+        "console": {
+            "format": (
+                "%(asctime)s %(levelname)-8s [%(request_id)s] %(name)s: %(message)s"
+            )
+        },
+    },
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "filters": ["request_id"],
+            "formatter": LOG_FORMAT,
+        },
+    },
+    "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
+    "loggers": {
+        # Django logs each 4xx/5xx here; the API's exception handler logs 500s itself.
+        "django.request": {"level": "ERROR"},
+        "django.server": {"level": "WARNING"},
+    },
+}
+
+# Enables /bench/baseline, the framework-ceiling view for the benchmark suite.
+BENCHMARK_ENDPOINTS = env("BENCHMARK_ENDPOINTS", default=False, cast=bool)
