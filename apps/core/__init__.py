@@ -1,0 +1,1 @@
+"""Cross-cutting pieces: health checks, request ids, logging, the API error contract."""

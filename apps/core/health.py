@@ -1,0 +1,61 @@
+"""Readiness checks for the backing services, each bounded by a short timeout."""
+
+import logging
+import time
+
+import redis
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import connection
+
+logger = logging.getLogger(__name__)
+
+
+def check_database():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+def check_redis():
+    client = redis.Redis.from_url(
+        settings.REDIS_URL,
+        socket_connect_timeout=settings.REDIS_TIMEOUT,
+        socket_timeout=settings.REDIS_TIMEOUT,
+    )
+    try:
+        client.ping()
+    finally:
+        client.close()
+
+
+def check_storage():
+    # A HEAD on a key that need not exist: proves the store (and bucket) answers.
+    default_storage.exists("readyz-probe")
+
+
+CHECKS = {
+    "database": check_database,
+    "redis": check_redis,
+    "storage": check_storage,
+}
+
+
+def run_checks():
+    """Run every check; returns {name: {"ok": bool, "ms": float, "error"?: str}}."""
+    return {name: _run(name, check) for name, check in CHECKS.items()}
+
+
+def _run(name, check):
+    started = time.monotonic()
+    try:
+        check()
+    except Exception as exc:  # any failure means "not ready"; say which and why
+        logger.warning("readiness check %s failed: %s", name, exc)
+        if name == "database":
+            connection.close()  # drop a broken persistent connection
+        return {"ok": False, "ms": _ms(started), "error": type(exc).__name__}
+    return {"ok": True, "ms": _ms(started)}
+
+
+def _ms(started):
+    return round((time.monotonic() - started) * 1000, 1)

@@ -1,0 +1,97 @@
+"""Settings behaviour: required variables, production hardening, migrations."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+PRODUCTION_ENV = {
+    "DJANGO_SETTINGS_MODULE": "config.settings.production",
+    "DJANGO_ENV_FILE": "/nonexistent/.env",
+    "SECRET_KEY": "prod-like-" + "k3y!" * 16,
+    "JWT_SIGNING_KEY": "prod-like-jwt-" + "s1gn" * 12,
+    "DATABASE_URL": "postgres://app:pw@db.invalid:5432/app",
+    "ALLOWED_HOSTS": "api.example.com",
+    "SECURE_SSL_REDIRECT": "True",
+}
+
+
+def run_django(code_or_args, env_overrides, drop=()):
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    env.update(env_overrides)
+    for name in drop:
+        env.pop(name, None)
+    return subprocess.run(
+        [sys.executable, *code_or_args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=settings.BASE_DIR,
+    )
+
+
+@pytest.mark.parametrize("name", ["SECRET_KEY", "JWT_SIGNING_KEY", "DATABASE_URL"])
+def test_missing_required_variable_stops_startup_naming_it(name):
+    result = run_django(
+        ["-c", "import django; django.setup()"], PRODUCTION_ENV, drop=(name,)
+    )
+    assert result.returncode != 0
+    assert f"{name} not found" in result.stderr
+
+
+def test_production_forces_debug_off():
+    result = run_django(
+        ["-c", "from django.conf import settings; print(settings.DEBUG)"],
+        {**PRODUCTION_ENV, "DEBUG": "True"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
+
+
+def test_process_env_wins_over_env_file(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text("LOG_LEVEL=ERROR\nALLOWED_HOSTS=from-file.example\n")
+    result = run_django(
+        [
+            "-c",
+            "from django.conf import settings as s; print(s.LOG_LEVEL,s.ALLOWED_HOSTS)",
+        ],
+        {**PRODUCTION_ENV, "DJANGO_ENV_FILE": str(env_file), "LOG_LEVEL": "DEBUG"},
+        drop=("ALLOWED_HOSTS",),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "DEBUG ['from-file.example']"
+
+
+def test_check_deploy_passes_with_production_values():
+    result = run_django(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"], PRODUCTION_ENV
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_check_deploy_fails_with_a_weak_secret():
+    result = run_django(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        {**PRODUCTION_ENV, "SECRET_KEY": "short"},
+    )
+    assert result.returncode != 0
+    assert "security.W009" in result.stderr
+
+
+@pytest.mark.django_db
+def test_no_missing_migrations():
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_database_uses_persistent_health_checked_connections():
+    database = settings.DATABASES["default"]
+    assert database["ENGINE"] == "django.db.backends.postgresql"
+    assert database["CONN_HEALTH_CHECKS"] is True
+    assert database["OPTIONS"]["connect_timeout"] > 0

@@ -1,0 +1,31 @@
+"""reverse() and resolve() agree for every named route."""
+
+import pytest
+from django.urls import resolve, reverse
+
+ROUTES = [
+    ("healthz", {}, "/healthz"),
+    ("readyz", {}, "/readyz"),
+    ("schema", {}, "/api/schema/"),
+    ("docs", {}, "/api/docs/"),
+    ("register-list", {}, "/api/v1/auth/register/"),
+    ("token-obtain", {}, "/api/v1/auth/token/"),
+    ("token-refresh", {}, "/api/v1/auth/token/refresh/"),
+    ("logout", {}, "/api/v1/auth/logout/"),
+    ("user-me", {}, "/api/v1/users/me/"),
+]
+
+
+@pytest.mark.parametrize(("name", "kwargs", "path"), ROUTES)
+def test_reverse_and_resolve_agree(name, kwargs, path):
+    assert reverse(name, kwargs=kwargs) == path
+    assert resolve(path).view_name == name
+
+
+def test_baseline_is_hidden_unless_benchmarks_are_enabled(client, settings):
+    assert client.get("/bench/baseline").status_code == 404
+    settings.BENCHMARK_ENDPOINTS = True
+    assert client.get("/bench/baseline").json() == {
+        "status": "ok",
+        "message": "baseline",
+    }

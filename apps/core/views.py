@@ -1,0 +1,43 @@
+"""Plain Django views: health probes, JSON error pages and the benchmark baseline."""
+
+from django.conf import settings
+from django.http import Http404, JsonResponse
+
+from apps.core import health
+from apps.core.exceptions import error_body
+
+
+def healthz(request):
+    """Liveness: the process answers. Touches no backing service."""
+    return JsonResponse({"status": "ok"})
+
+
+def readyz(request):
+    """Readiness: every backing service answers within its timeout, else 503."""
+    results = health.run_checks()
+    ready = all(result["ok"] for result in results.values())
+    body = {"status": "ok" if ready else "unavailable", "checks": results}
+    if not ready:
+        body["failed"] = sorted(name for name, r in results.items() if not r["ok"])
+    return JsonResponse(body, status=200 if ready else 503)
+
+
+def baseline(request):
+    """The framework's ceiling for the benchmarks: a tiny JSON body, no I/O."""
+    if not settings.BENCHMARK_ENDPOINTS:
+        raise Http404
+    return JsonResponse({"status": "ok", "message": "baseline"})
+
+
+def not_found(request, exception=None):
+    """handler404: the API's error shape for unknown URLs."""
+    body = error_body(status_code=404, code="not_found", detail="Not found.")
+    return JsonResponse(body, status=404)
+
+
+def server_error(request):
+    """handler500: the API's error shape, never a traceback."""
+    body = error_body(
+        status_code=500, code="server_error", detail="A server error occurred."
+    )
+    return JsonResponse(body, status=500)
