@@ -1,0 +1,1 @@
+"""User accounts: an email-login user model and JWT authentication endpoints."""

@@ -1,0 +1,51 @@
+"""Writes for accounts: registration and profile updates.
+
+Logout (blacklisting a refresh token) is simplejwt's own serializer's work.
+"""
+
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from apps.accounts.models import User
+from apps.accounts.tasks import send_welcome_email
+
+
+def user_register(*, email: str, password: str) -> User:
+    """Create an active user; the welcome email is sent after the commit.
+
+    Raises django.core.exceptions.ValidationError for a taken or invalid email
+    and for a password that fails the configured validators.
+    """
+    email = User.objects.normalize_email(email).strip()
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": ["A user with this email already exists."]})
+    user = User(email=email)
+    _validate_password(password, user)
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    transaction.on_commit(lambda: send_welcome_email.delay(user_id=user.pk))
+    return user
+
+
+def user_update(
+    *, user: User, first_name: str | None = None, last_name: str | None = None
+) -> User:
+    """Update the caller's own editable profile fields (never email or flags)."""
+    changed = []
+    for field, value in (("first_name", first_name), ("last_name", last_name)):
+        if value is not None:
+            setattr(user, field, value)
+            changed.append(field)
+    if changed:
+        user.full_clean()
+        user.save(update_fields=changed)
+    return user
+
+
+def _validate_password(password, user):
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from exc
