@@ -1,0 +1,75 @@
+# The application image: one image for web (gunicorn), worker and beat (Celery) and
+# one-off manage.py commands. Build it with `docker compose build` (BuildKit: the
+# pip cache mounts below need it).
+#
+# Targets:
+#   runtime (default, production): the virtualenv and the application code only.
+#   test: runtime plus requirements/development.txt and the unit tests.
+#
+# Nothing deploy-specific is baked in: every setting arrives as an environment
+# variable when the container starts (see docker-compose.yml and .env.example).
+
+ARG PYTHON_IMAGE=python:3.13-slim
+
+# --- builder: the production virtualenv, from hash-pinned wheels -------------------
+FROM ${PYTHON_IMAGE} AS builder
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_ROOT_USER_ACTION=ignore
+# The venv gets no pip of its own: the base image's pip installs into it through
+# --python, so the runtime image ships no package installer in its venv.
+COPY requirements/production.txt /tmp/requirements/production.txt
+RUN --mount=type=cache,target=/root/.cache/pip \
+    python -m venv --without-pip /opt/venv \
+    && pip --python /opt/venv/bin/python install --no-compile --require-hashes \
+        -r /tmp/requirements/production.txt
+COPY docker/trim-venv.sh /usr/local/bin/trim-venv.sh
+RUN trim-venv.sh /opt/venv
+
+# --- source: the application code without its tests -------------------------------
+FROM ${PYTHON_IMAGE} AS source
+WORKDIR /src
+COPY manage.py entrypoint.sh ./
+COPY config/ config/
+COPY apps/ apps/
+COPY docker/gunicorn.conf.py docker/healthcheck.py docker/
+RUN find apps config -depth -type d -name tests -exec rm -rf {} + \
+    && find . -name 'conftest.py' -delete
+
+# --- runtime: what production runs ------------------------------------------------
+FROM ${PYTHON_IMAGE} AS runtime
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    DJANGO_SETTINGS_MODULE=config.settings.production \
+    STATIC_ROOT=/app/staticfiles \
+    PORT=8000
+# A fixed UID/GID so volume and file permissions are predictable across hosts.
+RUN groupadd --system --gid 10001 app \
+    && useradd --system --uid 10001 --gid app --home-dir /app --no-create-home \
+        --shell /usr/sbin/nologin app
+WORKDIR /app
+COPY --from=builder /opt/venv /opt/venv
+# Code stays owned by root (the app user cannot modify it); only the directory
+# collectstatic writes to belongs to the app user.
+COPY --from=source /src /app
+RUN mkdir -p /app/staticfiles && chown app:app /app/staticfiles
+USER 10001:10001
+EXPOSE 8000
+ENTRYPOINT ["/app/entrypoint.sh"]
+CMD ["gunicorn", "--config", "docker/gunicorn.conf.py", "config.wsgi:application"]
+
+# --- test: runtime plus development tools and the unit tests ----------------------
+FROM runtime AS test
+USER 0:0
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_ROOT_USER_ACTION=ignore \
+    DJANGO_SETTINGS_MODULE=config.settings.test
+COPY requirements/development.txt /tmp/requirements/development.txt
+RUN --mount=type=cache,target=/root/.cache/pip \
+    pip --python /opt/venv/bin/python install --require-hashes \
+        -r /tmp/requirements/development.txt
+COPY . /app
+# pytest writes its cache and coverage data next to the code.
+RUN chown app:app /app
+USER 10001:10001
+CMD ["pytest"]
