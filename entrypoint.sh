@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Container entrypoint for every process the image runs (web, worker, beat, one-off
+# manage.py commands):
+#   1. waits, for at most DB_WAIT_TIMEOUT seconds, until PostgreSQL accepts
+#      connections, and exits non-zero with a clear message when it never does
+#      (DB_WAIT_TIMEOUT=0 skips the wait);
+#   2. for the web server only (the command is gunicorn): collects static files and
+#      applies migrations (MIGRATE_ON_START=false leaves migrations to a release
+#      job). `manage.py migrate` holds a PostgreSQL advisory lock, so replicas that
+#      start together apply each migration once, one after the other;
+#   3. execs the command, so it replaces this shell and receives SIGTERM itself.
+set -euo pipefail
+
+log() {
+  printf '%s entrypoint: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2
+}
+
+is_web_server() {
+  [[ "$(basename -- "${1:-}")" == gunicorn ]]
+}
+
+wait_for_database() {
+  local timeout="${DB_WAIT_TIMEOUT:-60}"
+  if [[ "${timeout}" == 0 ]]; then
+    return
+  fi
+  python manage.py wait_for_db --timeout "${timeout}"
+}
+
+prepare_web_server() {
+  log "collecting static files"
+  python manage.py collectstatic --noinput --verbosity 0
+  if [[ "${MIGRATE_ON_START:-true}" == true ]]; then
+    log "applying migrations"
+    python manage.py migrate --noinput
+  else
+    log "MIGRATE_ON_START=${MIGRATE_ON_START}: not applying migrations"
+  fi
+}
+
+main() {
+  if [[ $# -eq 0 ]]; then
+    log "no command given"
+    exit 64
+  fi
+  wait_for_database
+  if is_web_server "$1"; then
+    prepare_web_server
+  fi
+  exec "$@"
+}
+
+main "$@"
