@@ -22,24 +22,30 @@ branch_tag="${CI_COMMIT_REF_SLUG:-$(ref_slug "${CI_COMMIT_REF_NAME:-local}")}"
 default_tag="$(ref_slug "${CI_DEFAULT_BRANCH:-main}")"
 
 build_and_push() {
-  local name="$1" dockerfile="$2" context="$3" repository
+  local name="$1" dockerfile="$2" context="$3" target="$4" repository
   repository="$(image_repository "$name")"
-  run docker build \
-    --file "$dockerfile" \
-    --cache-from "$repository:$branch_tag" \
-    --cache-from "$repository:$default_tag" \
-    --build-arg BUILDKIT_INLINE_CACHE=1 \
-    --label "org.opencontainers.image.revision=$CI_COMMIT_SHA" \
-    --label "org.opencontainers.image.source=${CI_PROJECT_URL:-}" \
-    --tag "$repository:$CI_COMMIT_SHA" \
-    --tag "$repository:$branch_tag" \
-    "$context"
+  local args=(
+    --file "$dockerfile"
+    --cache-from "$repository:$branch_tag"
+    --cache-from "$repository:$default_tag"
+    --build-arg BUILDKIT_INLINE_CACHE=1
+    --label "org.opencontainers.image.revision=$CI_COMMIT_SHA"
+    --tag "$repository:$CI_COMMIT_SHA"
+    --tag "$repository:$branch_tag"
+  )
+  if [[ "$target" != - ]]; then
+    args+=(--target "$target")
+  fi
+  if [[ -n "${CI_PROJECT_URL:-}" ]]; then
+    args+=(--label "org.opencontainers.image.source=$CI_PROJECT_URL")
+  fi
+  run docker build "${args[@]}" "$context"
   run docker push "$repository:$CI_COMMIT_SHA"
   run docker push "$repository:$branch_tag"
 }
 
 export DOCKER_BUILDKIT=1
 registry_login
-while read -r name dockerfile context <&3; do
-  build_and_push "$name" "$dockerfile" "$context"
+while read -r name dockerfile context target <&3; do
+  build_and_push "$name" "$dockerfile" "$context" "$target"
 done 3< <(shipped_images)

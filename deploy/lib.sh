@@ -2,12 +2,13 @@
 # Helpers shared by deploy/build.sh, deploy/release.sh and deploy/deploy.sh.
 # Sourced, never run: the caller sets `set -euo pipefail` and DRY_RUN (0 or 1).
 
-# Prints the images this project ships: "<name> <Dockerfile> <build context>", one a
-# line. The application image is $CI_REGISTRY_IMAGE itself; the others live under it.
+# Prints the images this project ships, one a line:
+#   <name> <Dockerfile> <build context> <build target, or - for the last stage>
+# The application image is $CI_REGISTRY_IMAGE itself; the others live under it.
 shipped_images() {
   printf '%s\n' \
-    "app Dockerfile ." \
-    "nginx nginx/Dockerfile ."
+    "app Dockerfile . runtime" \
+    "nginx nginx/Dockerfile nginx -"
 }
 
 # Prints the registry repository an image NAME is pushed to.

@@ -37,6 +37,6 @@ retag() {
 }
 
 registry_login
-while read -r name _ _ <&3; do
+while read -r name _ <&3; do
   retag "$name"
 done 3< <(shipped_images)
