@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "apps.core",
     "apps.accounts",
+    "apps.posts",
 ]
 
 MIDDLEWARE = [
@@ -224,6 +225,15 @@ WHITENOISE_MAX_AGE = 31536000
 DATA_UPLOAD_MAX_MEMORY_SIZE = env(
     "DATA_UPLOAD_MAX_MEMORY_SIZE", default=2621440, cast=int
 )
+
+# Image uploads of posts. Each is decoded with Pillow before anything is stored.
+UPLOAD_MAX_BYTES = env("UPLOAD_MAX_BYTES", default=5 * 1024 * 1024, cast=int)
+# Pillow format names, as decoded (not as the file's name or content type claims).
+UPLOAD_ALLOWED_FORMATS = env(
+    "UPLOAD_ALLOWED_FORMATS", default="JPEG,PNG,WEBP,GIF", cast=Csv()
+)
+# The decompression-bomb guard: a small file may declare a huge canvas.
+UPLOAD_MAX_PIXELS = env("UPLOAD_MAX_PIXELS", default=40_000_000, cast=int)
 
 # --- Internationalisation ---------------------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -1,0 +1,1 @@
+"""Posts: the example domain, with images in object storage and thumbnails."""

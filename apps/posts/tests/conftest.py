@@ -1,0 +1,26 @@
+"""Fixtures for the posts tests: a throwaway media storage and image uploads."""
+
+import pytest
+
+from apps.posts.tests.factories import image_upload
+
+
+@pytest.fixture(autouse=True)
+def media_storage(tmp_path, settings):
+    """Every posts test stores files in its own temporary directory.
+
+    The S3 path is covered by test_s3.py (moto) and by the e2e suite.
+    """
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    }
+    from django.core.files.storage import default_storage
+
+    return default_storage
+
+
+@pytest.fixture
+def png():
+    return image_upload("PNG")
