@@ -29,3 +29,14 @@ def send_welcome_email(*, user_id: int) -> None:
         recipient_list=[user.email],
     )
     logger.info("welcome email sent to user %s", user_id)
+
+
+@shared_task
+def flush_expired_tokens() -> int:
+    """Beat: delete expired outstanding and blacklisted JWT refresh tokens."""
+    # Imported here: services imports this module for send_welcome_email.
+    from apps.accounts.services import token_flush_expired
+
+    deleted = token_flush_expired()
+    logger.info("flushed %s expired refresh tokens", deleted)
+    return deleted

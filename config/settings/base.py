@@ -174,6 +174,32 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_ALWAYS_EAGER = False
+# Periodic housekeeping, run by exactly one `celery -A config beat` process. Each
+# entry expires after its interval, so a backlog built while no worker ran is not
+# replayed all at once.
+CELERY_BEAT_SCHEDULE = {
+    "flush-expired-jwt-tokens": {
+        "task": "apps.accounts.tasks.flush_expired_tokens",
+        "schedule": timedelta(hours=24),
+        "options": {"expires": timedelta(hours=24).total_seconds()},
+    },
+    "delete-orphaned-post-files": {
+        "task": "apps.posts.tasks.delete_orphaned_files",
+        "schedule": timedelta(hours=1),
+        "options": {"expires": timedelta(hours=1).total_seconds()},
+    },
+    "requeue-stuck-thumbnails": {
+        "task": "apps.posts.tasks.requeue_stuck_thumbnails",
+        "schedule": timedelta(minutes=5),
+        "options": {"expires": timedelta(minutes=5).total_seconds()},
+    },
+}
+# Stored files no post references are deleted once this old: a younger one may
+# belong to an upload whose transaction has not committed yet.
+POSTS_ORPHAN_GRACE_PERIOD = timedelta(days=1)
+# A thumbnail still `processing` this long after it was requested lost its task
+# (longer than a task's retries with backoff take) and is enqueued again.
+POSTS_THUMBNAIL_STUCK_AFTER = timedelta(minutes=15)
 
 # --- Email ------------------------------------------------------------------------
 EMAIL_BACKEND = env(
