@@ -8,6 +8,7 @@ from apps.core import views as core_views
 
 api_v1 = [
     path("", include("apps.accounts.urls")),
+    path("", include("apps.posts.urls")),
 ]
 
 urlpatterns = [

@@ -1,0 +1,104 @@
+"""Post endpoints at /api/v1/posts/: list, retrieve, create, PATCH and delete.
+
+Views validate the input shape, call a service and serialize the result; the
+rules (image checks, files, thumbnails) live in the services.
+"""
+
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import mixins, status, viewsets
+from rest_framework.filters import OrderingFilter, SearchFilter
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticatedOrReadOnly
+from rest_framework.response import Response
+
+from apps.posts import selectors, services
+from apps.posts.filters import PostFilter
+from apps.posts.pagination import PostPagination
+from apps.posts.permissions import IsAuthorOrStaff
+from apps.posts.serializers import (
+    PostCreateSerializer,
+    PostSerializer,
+    PostUpdateSerializer,
+)
+
+_ERROR = {"$ref": "#/components/schemas/Error"}
+_FORBIDDEN = OpenApiResponse(_ERROR, description="Not the author or staff.")
+_NOT_FOUND = OpenApiResponse(_ERROR, description="No such post visible to you.")
+
+
+def _bodies(serializer):
+    """The same fields as JSON or, to send an image, as multipart/form-data."""
+    return {"application/json": serializer, "multipart/form-data": serializer}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List posts",
+        description=(
+            "Published posts, plus the caller's drafts (staff: all), newest first."
+        ),
+    ),
+    retrieve=extend_schema(
+        summary="Get a post", responses={200: PostSerializer, 404: _NOT_FOUND}
+    ),
+)
+class PostViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    serializer_class = PostSerializer
+    permission_classes = [IsAuthenticatedOrReadOnly, IsAuthorOrStaff]
+    parser_classes = [JSONParser, MultiPartParser]
+    pagination_class = PostPagination
+    filter_backends = [DjangoFilterBackend, SearchFilter, OrderingFilter]
+    filterset_class = PostFilter
+    search_fields = ["title", "body"]
+    ordering_fields = ["created_at"]
+    ordering = ["-created_at", "-id"]
+
+    def get_queryset(self):
+        return selectors.post_list_visible(user=self.request.user)
+
+    @extend_schema(
+        summary="Create a post",
+        description="Send multipart/form-data to attach an image; its thumbnail is "
+        "generated in the background (`image_status` goes processing -> ready).",
+        request=_bodies(PostCreateSerializer),
+        responses={201: PostSerializer},
+    )
+    def create(self, request):
+        serializer = PostCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        post = services.post_create(author=request.user, **serializer.validated_data)
+        return Response(self.get_serializer(post).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Change a post",
+        description="Author or staff only. A new image replaces the old one and "
+        "its thumbnail.",
+        request=_bodies(PostUpdateSerializer),
+        responses={200: PostSerializer, 403: _FORBIDDEN, 404: _NOT_FOUND},
+    )
+    def partial_update(self, request, pk=None):
+        post = self.get_object()
+        serializer = PostUpdateSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        post = services.post_update(post=post, **serializer.validated_data)
+        return Response(self.get_serializer(post).data)
+
+    @extend_schema(
+        summary="Delete a post",
+        description="Author or staff only. The image and thumbnail go with it.",
+        responses={
+            204: OpenApiResponse(description="Deleted."),
+            403: _FORBIDDEN,
+            404: _NOT_FOUND,
+        },
+    )
+    def destroy(self, request, pk=None):
+        services.post_delete(post=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
