@@ -1,0 +1,182 @@
+"""deploy/deploy.sh's dry run: the configuration a deploy would apply, rendered by
+`docker compose config` from nothing but the job's environment."""
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# What GitLab would export into the deploy job: its own variables plus the
+# project's CI/CD variables (README, "Continuous delivery"). Values are distinctive,
+# so each one can be traced to where it lands.
+CI_ENVIRONMENT = {
+    "CI_REGISTRY_IMAGE": "registry.example.com/acme/api",
+    "CI_COMMIT_SHA": "0123456789abcdef0123456789abcdef01234567",
+    "CI_ENVIRONMENT_SLUG": "staging",
+    "SECRET_KEY": "ci-secret-key-5b0c8a7e2f6d4b1a9c3e7f0d2a4b6c8e",
+    "JWT_SIGNING_KEY": "ci-jwt-signing-key-9f8e7d6c5b4a39281706f5e4d3c2b1a0",
+    "POSTGRES_PASSWORD": "ci-postgres-password-4c2a",
+    "ALLOWED_HOSTS": "api.example.com,www.example.com",
+    "CSRF_TRUSTED_ORIGINS": "https://api.example.com",
+    "AWS_STORAGE_BUCKET_NAME": "acme-media",
+    "AWS_ACCESS_KEY_ID": "AKIACIVARIABLE",
+    "AWS_SECRET_ACCESS_KEY": "ci-aws-secret",
+    "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+    "EMAIL_HOST": "smtp.example.com",
+    "EMAIL_HOST_PASSWORD": "ci-smtp-password",
+    "LOG_LEVEL": "WARNING",
+    "GUNICORN_WORKERS": "5",
+}
+# Django settings each application container must receive, as set above.
+APP_SETTINGS = [
+    "SECRET_KEY",
+    "JWT_SIGNING_KEY",
+    "ALLOWED_HOSTS",
+    "CSRF_TRUSTED_ORIGINS",
+    "AWS_STORAGE_BUCKET_NAME",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "EMAIL_BACKEND",
+    "EMAIL_HOST",
+    "EMAIL_HOST_PASSWORD",
+    "LOG_LEVEL",
+]
+APP_SERVICES = ["web", "worker", "beat"]
+
+
+@pytest.fixture
+def dry_run(run_script):
+    def deploy(env=CI_ENVIRONMENT, root=ROOT):
+        return run_script("deploy/deploy.sh", {**env, "DEPLOY_DRY_RUN": "1"}, cwd=root)
+
+    return deploy
+
+
+@pytest.fixture
+def rendered(dry_run):
+    result = dry_run()
+    assert result.returncode == 0, result.stderr
+    return yaml.safe_load(result.stdout)
+
+
+@pytest.mark.parametrize("service", APP_SERVICES)
+@pytest.mark.parametrize("name", APP_SETTINGS)
+def test_ci_variables_arrive_in_the_app_containers(rendered, service, name):
+    assert rendered["services"][service]["environment"][name] == CI_ENVIRONMENT[name]
+
+
+@pytest.mark.parametrize("service", APP_SERVICES)
+def test_database_url_is_built_from_the_db_password(rendered, service):
+    environment = rendered["services"][service]["environment"]
+    assert environment["DATABASE_URL"] == (
+        "postgres://app:ci-postgres-password-4c2a@db:5432/app"
+    )
+    assert environment["DJANGO_SETTINGS_MODULE"] == "config.settings.production"
+    assert rendered["services"]["db"]["environment"]["POSTGRES_PASSWORD"] == (
+        "ci-postgres-password-4c2a"
+    )
+
+
+def test_web_only_serves_and_gets_its_server_settings(rendered):
+    environment = rendered["services"]["web"]["environment"]
+    assert environment["MIGRATE_ON_START"] == "false"
+    assert environment["GUNICORN_WORKERS"] == "5"
+
+
+def test_images_are_the_commits_and_nothing_is_built(rendered):
+    services = rendered["services"]
+    sha = CI_ENVIRONMENT["CI_COMMIT_SHA"]
+    for name in APP_SERVICES:
+        assert services[name]["image"] == f"registry.example.com/acme/api:{sha}"
+    assert services["nginx"]["image"] == f"registry.example.com/acme/api/nginx:{sha}"
+    assert all("build" not in service for service in services.values())
+
+
+def test_the_s3_stand_in_is_left_out(rendered):
+    assert "s3" not in rendered["services"]
+    for service in rendered["services"].values():
+        assert "s3" not in service.get("depends_on", {})
+    web = rendered["services"]["web"]["environment"]
+    assert web["AWS_S3_ENDPOINT_URL"] == ""
+
+
+def test_one_compose_project_per_environment(rendered):
+    assert rendered["name"] == "drf-staging"
+
+
+def test_a_release_tag_deploys_the_tagged_image(dry_run):
+    result = dry_run({**CI_ENVIRONMENT, "CI_COMMIT_TAG": "v1.4.0"})
+    assert result.returncode == 0, result.stderr
+    services = yaml.safe_load(result.stdout)["services"]
+    assert services["web"]["image"] == "registry.example.com/acme/api:v1.4.0"
+    assert services["nginx"]["image"] == "registry.example.com/acme/api/nginx:v1.4.0"
+
+
+@pytest.mark.parametrize(
+    "missing",
+    [
+        "SECRET_KEY",
+        "JWT_SIGNING_KEY",
+        "POSTGRES_PASSWORD",
+        "ALLOWED_HOSTS",
+        "AWS_STORAGE_BUCKET_NAME",
+    ],
+)
+def test_a_missing_required_variable_stops_the_deploy(dry_run, missing):
+    env = {k: v for k, v in CI_ENVIRONMENT.items() if k != missing}
+    result = dry_run(env)
+    assert result.returncode != 0
+    assert missing in result.stderr
+
+
+def test_no_env_file_is_read(dry_run, tmp_path):
+    # A .env next to the compose file (as a developer's checkout has) must not
+    # stand in for a CI variable that is missing.
+    shutil.copy(ROOT / "docker-compose.yml", tmp_path)
+    shutil.copytree(ROOT / "deploy", tmp_path / "deploy")
+    (tmp_path / ".env").write_text("SECRET_KEY=from-a-dotenv-file\n")
+    env = {k: v for k, v in CI_ENVIRONMENT.items() if k != "SECRET_KEY"}
+    result = dry_run(env, root=tmp_path)
+    assert result.returncode != 0
+    assert "from-a-dotenv-file" not in result.stdout
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_migrations_run_once_before_the_rollout(dry_run):
+    plan = [
+        line
+        for line in dry_run().stderr.splitlines()
+        if line.startswith("+ docker compose")
+    ]
+    steps = [line.split(" deploy/compose.deploy.yml ", 1)[1] for line in plan]
+    assert steps == [
+        "pull",
+        "up --detach --wait db redis",
+        "run --rm --no-deps web python manage.py migrate --noinput",
+        "up --detach --wait --remove-orphans",
+    ]
+    assert all("--env-file /dev/null" in line for line in plan)
+
+
+def test_the_readmes_dry_run_works_as_written():
+    readme = (ROOT / "README.md").read_text()
+    marker = "<!-- readme: tested-by tests/pipeline/test_deploy.py -->\n```sh\n"
+    block = readme[readme.index(marker) + len(marker) :].split("```", 1)[0]
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", block],
+        cwd=ROOT,
+        env={"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/root")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    web = yaml.safe_load(result.stdout)["services"]["web"]
+    assert web["image"] == "registry.example.com/acme/api:0123abcd"
+    assert web["environment"]["SECRET_KEY"] == "dry-run-secret"

@@ -1,0 +1,183 @@
+"""The GitLab pipeline: valid for GitLab, shaped as issue 5 asks, and its rules
+evaluated by gitlab-ci-local for each kind of pipeline."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+CI_FILE = ROOT / ".gitlab-ci.yml"
+SEMVER_TAG = r"$CI_COMMIT_TAG =~ /^v\d+\.\d+\.\d+$/"
+
+
+@pytest.fixture(scope="module")
+def ci():
+    return yaml.safe_load(CI_FILE.read_text())
+
+
+def _walk(node):
+    yield node
+    if isinstance(node, dict):
+        for value in node.values():
+            yield from _walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _walk(value)
+
+
+def test_validates_against_gitlabs_schema():
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "check_jsonschema",
+            "--builtin-schema",
+            "vendor.gitlab-ci",
+            str(CI_FILE),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_stages_in_order(ci):
+    assert ci["stages"] == ["lint", "test", "build", "release", "deploy"]
+
+
+def test_rules_only_never_only_or_except(ci):
+    for node in _walk(ci):
+        if isinstance(node, dict):
+            assert "only" not in node
+            assert "except" not in node
+
+
+def test_lint_runs_every_linter_and_django_check(ci):
+    script = "\n".join(ci["lint"]["script"])
+    for command in (
+        "ruff check",
+        "ruff format --check",
+        "scripts/lint-dockerfiles.sh",
+        "scripts/lint-shell.sh",
+        "makemigrations --check --dry-run",
+        "check --deploy --fail-level WARNING",
+    ):
+        assert command in script
+    assert ci["lint"]["variables"]["DJANGO_SETTINGS_MODULE"] == (
+        "config.settings.production"
+    )
+    # Secrets are generated per run, never written into the file.
+    assert "secrets.token_urlsafe" in script
+    assert "SECRET_KEY" not in ci["lint"]["variables"]
+
+
+def test_test_job_uses_real_services_and_reports_to_the_mr(ci):
+    job = ci["test"]
+    assert ci[job["extends"]]["image"] == "python:3.13-slim"
+    assert {s["name"]: s["alias"] for s in job["services"]} == {
+        "postgres:17": "db",
+        "redis:8": "redis",
+    }
+    assert "--require-hashes -r requirements/development.txt" in " ".join(
+        ci[job["extends"]]["before_script"]
+    )
+    reports = job["artifacts"]["reports"]
+    assert reports["junit"] == "reports/junit.xml"
+    assert reports["coverage_report"] == {
+        "coverage_format": "cobertura",
+        "path": "reports/coverage.xml",
+    }
+    script = " ".join(job["script"])
+    assert "--junitxml=reports/junit.xml" in script
+    assert "--cov-report=xml:reports/coverage.xml" in script
+    assert job["artifacts"]["when"] == "always"
+
+
+def test_build_and_release_call_the_scripts_the_tests_exercise(ci):
+    assert ci["build"]["script"] == ["bash deploy/build.sh"]
+    assert ci["release"]["script"] == ["bash deploy/release.sh"]
+    assert ci["release"]["rules"] == [{"if": SEMVER_TAG}]
+
+
+def test_deploys_are_environments(ci):
+    staging, production = ci["deploy:staging"], ci["deploy:production"]
+    assert staging["environment"]["name"] == "staging"
+    assert production["environment"]["name"] == "production"
+    assert all(rule.get("when") == "manual" for rule in production["rules"])
+    assert ci[staging["extends"]]["script"] == ["bash deploy/deploy.sh"]
+
+
+# Which jobs each kind of pipeline runs, and how, as gitlab-ci-local evaluates the
+# rules. Variables set or unset on top of the local repository's own git data.
+PIPELINES = {
+    "feature branch": (
+        ["CI_COMMIT_BRANCH=feature-x"],
+        [],
+        {"lint": "on_success", "test": "on_success"},
+    ),
+    "merge request": (
+        ["CI_PIPELINE_SOURCE=merge_request_event", "CI_MERGE_REQUEST_IID=7"],
+        ["CI_COMMIT_BRANCH"],
+        {"lint": "on_success", "test": "on_success"},
+    ),
+    "develop": (
+        ["CI_COMMIT_BRANCH=develop"],
+        [],
+        {
+            "lint": "on_success",
+            "test": "on_success",
+            "build": "on_success",
+            "deploy:staging": "on_success",
+        },
+    ),
+    "default branch": (
+        ["CI_COMMIT_BRANCH=main", "CI_DEFAULT_BRANCH=main"],
+        [],
+        {
+            "lint": "on_success",
+            "test": "on_success",
+            "build": "on_success",
+            "deploy:production": "manual",
+        },
+    ),
+    "release tag": (
+        ["CI_COMMIT_TAG=v1.2.3"],
+        ["CI_COMMIT_BRANCH"],
+        {
+            "lint": "on_success",
+            "test": "on_success",
+            "release": "on_success",
+            "deploy:production": "manual",
+        },
+    ),
+    "other tag": (
+        ["CI_COMMIT_TAG=nightly-2"],
+        ["CI_COMMIT_BRANCH"],
+        {"lint": "on_success", "test": "on_success"},
+    ),
+}
+
+
+@pytest.mark.parametrize("pipeline", PIPELINES)
+def test_rules_select_the_jobs_of_each_pipeline(tool, pipeline):
+    variables, unset, expected = PIPELINES[pipeline]
+    command = [tool("gitlab-ci-local"), "--list-json"]
+    for variable in variables:
+        command += ["--variable", variable]
+    for name in unset:
+        command += ["--unset-variable", name]
+    result = subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    # Warnings may come first on stdout; the job list is the JSON array after them.
+    start = ("\n" + result.stdout).index("\n[")
+    listing = json.loads(result.stdout[start:])
+    selected = {job["name"]: job["when"] for job in listing if job["when"] != "never"}
+    assert selected == expected
