@@ -35,3 +35,35 @@ lint: venv ## ruff, hadolint and shellcheck
 	$(BIN)/shellcheck $(SHELL_SCRIPTS)
 
 test: lint test-unit test-e2e test-pipeline ## THE test command: lint, unit, end-to-end, pipeline
+
+# --- GitLab pipeline (.gitlab-ci.yml, deploy/) ---------------------------------------
+# gitlab-ci-local comes from package.json/package-lock.json (`npm ci`); its helper
+# image adds rsync to the stand-in Debian one so `cache:` and `artifacts:` work.
+GCL_HELPER := drf-reference/gitlab-ci-local-helper:latest
+GITLAB_CI_LOCAL = node_modules/.bin/gitlab-ci-local --pull-policy if-not-present \
+	--helper-image $(GCL_HELPER) --timestamps
+PIPELINE_JOBS ?= lint test
+
+.PHONY: test-pipeline pipeline-check pipeline-jobs pipeline-tools
+
+pipeline-tools: venv node_modules/.installed
+	@command -v rsync >/dev/null || { apt-get update -qq && apt-get install -y -qq rsync; }
+	docker build --quiet --tag $(GCL_HELPER) \
+		--file tests/pipeline/gitlab-ci-local-helper.Dockerfile tests/pipeline >/dev/null
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+pipeline-check: pipeline-tools ## .gitlab-ci.yml schema, rules, build/release/deploy dry runs
+	$(BIN)/check-jsonschema --builtin-schema vendor.gitlab-ci .gitlab-ci.yml
+	$(BIN)/pytest tests/pipeline
+
+pipeline-jobs: pipeline-tools ## Run the lint and test jobs of .gitlab-ci.yml under gitlab-ci-local
+	rm -f reports/junit.xml reports/coverage.xml
+	for job in $(PIPELINE_JOBS); do $(GITLAB_CI_LOCAL) --job "$$job"; done
+	@# The test job's reports reached its artifacts (what GitLab shows in the MR).
+	if [[ " $(PIPELINE_JOBS) " == *" test "* ]]; then \
+		test -s reports/junit.xml && test -s reports/coverage.xml; fi
+
+test-pipeline: pipeline-check pipeline-jobs ## The GitLab pipeline: static checks, then its lint and test jobs
