@@ -10,7 +10,7 @@
 # Steps, each stopping the deploy if it fails:
 #   1. render the configuration: a missing required variable fails here, before
 #      anything on the server changes;
-#   2. log the server's engine in to the registry and pull the new images;
+#   2. log in to the registry and pull the new images onto the server;
 #   3. start (or keep) PostgreSQL and Redis, and wait until they are healthy;
 #   4. apply migrations once, in a one-off container of the new image, while the
 #      old web containers still serve;
@@ -18,7 +18,8 @@
 #
 # Usage (the GitLab deploy jobs): deploy/deploy.sh
 #   DEPLOY_HOST      user@host[:port] of the Docker host (ssh); required unless dry run
-#   SSH_PRIVATE_KEY  key for DEPLOY_HOST: a file path (GitLab "File" variable) or the key
+#   SSH_PRIVATE_KEY  key for DEPLOY_HOST: a file path (GitLab "File" variable) or the
+#                    key itself; without it, ssh's own keys and agent are tried
 #   SSH_KNOWN_HOSTS  DEPLOY_HOST's host key line(s): a file path or the lines themselves
 #   IMAGE_TAG        image tag to deploy; default: the tag, else the commit SHA
 #   DEPLOY_DRY_RUN=1 print the plan (stderr) and the rendered configuration (stdout),
@@ -47,7 +48,7 @@ plan() {
   echo "deploy: $COMPOSE_PROJECT_NAME <- $APP_IMAGE:$IMAGE_TAG, $NGINX_IMAGE:$IMAGE_TAG" >&2
   if [[ "$DRY_RUN" == 1 ]]; then
     echo "deploy: dry run; would run on ${DEPLOY_HOST:-<DEPLOY_HOST>}:" >&2
-    DRY_RUN=1 run "${compose[@]}" pull >&2
+    DRY_RUN=1 run "${compose[@]}" pull --quiet web worker beat nginx >&2
     DRY_RUN=1 run "${compose[@]}" up --detach --wait db redis >&2
     DRY_RUN=1 run "${compose[@]}" run --rm --no-deps web \
       python manage.py migrate --noinput >&2
@@ -55,37 +56,56 @@ plan() {
   fi
 }
 
-# Trusts DEPLOY_HOST's key and loads the deploy key into an agent, then points the
-# docker CLI at the host's engine through ssh.
+# Prints a variable that holds either a file's path (a GitLab "File" variable) or
+# the content itself, ending with a newline as ssh's files must.
+file_or_value() {
+  if [[ -f "$1" ]]; then
+    cat -- "$1"
+  else
+    printf '%s' "$1"
+  fi
+  echo
+}
+
+# Points the docker CLI at DEPLOY_HOST's engine through ssh, with the deploy key and
+# the pinned host key. What ssh needs lives in a private directory removed on exit:
+# nothing in ~/.ssh is read or changed.
 connect() {
   : "${DEPLOY_HOST:?DEPLOY_HOST is required: user@host of the Docker host}"
-  mkdir -p ~/.ssh
-  chmod 700 ~/.ssh
-  if [[ -n "${SSH_KNOWN_HOSTS:-}" ]]; then
-    if [[ -f "$SSH_KNOWN_HOSTS" ]]; then
-      cat "$SSH_KNOWN_HOSTS" >>~/.ssh/known_hosts
-    else
-      printf '%s\n' "$SSH_KNOWN_HOSTS" >>~/.ssh/known_hosts
-    fi
-  fi
-  # compose opens many connections; one multiplexed ssh session serves them all.
-  cat >>~/.ssh/config <<'EOF'
-Host *
-  StrictHostKeyChecking yes
-  ControlMaster auto
-  ControlPath ~/.ssh/control-%C
-  ControlPersist 120
-EOF
+  : "${SSH_KNOWN_HOSTS:?SSH_KNOWN_HOSTS is required: the host key line(s) of DEPLOY_HOST}"
+  ssh_dir="$(mktemp -d)"
+  trap disconnect EXIT
+  file_or_value "$SSH_KNOWN_HOSTS" >"$ssh_dir/known_hosts"
+  local identity="IdentitiesOnly no"
   if [[ -n "${SSH_PRIVATE_KEY:-}" ]]; then
-    eval "$(ssh-agent -s)" >/dev/null
-    trap 'ssh-agent -k >/dev/null' EXIT
-    if [[ -f "$SSH_PRIVATE_KEY" ]]; then
-      ssh-add -q - <"$SSH_PRIVATE_KEY"
-    else
-      ssh-add -q - <<<"$SSH_PRIVATE_KEY"
-    fi
+    (umask 077 && file_or_value "$SSH_PRIVATE_KEY" >"$ssh_dir/id")
+    identity="IdentityFile $ssh_dir/id"
   fi
+  # BatchMode: fail rather than wait for a password. The control master lets the
+  # many connections compose opens share one ssh session.
+  cat >"$ssh_dir/config" <<SSH_CONFIG
+Host *
+  BatchMode yes
+  StrictHostKeyChecking yes
+  UserKnownHostsFile $ssh_dir/known_hosts
+  $identity
+  ControlMaster auto
+  ControlPath $ssh_dir/control
+  ControlPersist 60
+SSH_CONFIG
+  # The docker CLI runs `ssh` from PATH: this one reads the config above.
+  mkdir "$ssh_dir/bin"
+  printf '#!/bin/sh\nexec %q -F %q "$@"\n' "$(command -v ssh)" "$ssh_dir/config" \
+    >"$ssh_dir/bin/ssh"
+  chmod +x "$ssh_dir/bin/ssh"
+  export PATH="$ssh_dir/bin:$PATH"
   export DOCKER_HOST="ssh://$DEPLOY_HOST"
+}
+
+# Stops the shared ssh session and removes the key and config.
+disconnect() {
+  ssh -O exit deploy-host 2>/dev/null || true
+  rm -rf -- "$ssh_dir"
 }
 
 plan
@@ -97,7 +117,9 @@ fi
 connect
 echo "deploy: Docker $(docker version --format '{{.Server.Version}}') on $DEPLOY_HOST" >&2
 registry_login
-"${compose[@]}" pull --quiet
+# The project's images, always. PostgreSQL and Redis come from Docker Hub when the
+# host lacks them; updating those is a deliberate `pull db redis`, not a side effect.
+"${compose[@]}" pull --quiet web worker beat nginx
 "${compose[@]}" up --detach --wait db redis
 "${compose[@]}" run --rm --no-deps web python manage.py migrate --noinput
 "${compose[@]}" up --detach --wait --remove-orphans

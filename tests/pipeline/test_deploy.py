@@ -155,7 +155,7 @@ def test_migrations_run_once_before_the_rollout(dry_run):
     ]
     steps = [line.split(" deploy/compose.deploy.yml ", 1)[1] for line in plan]
     assert steps == [
-        "pull",
+        "pull --quiet web worker beat nginx",
         "up --detach --wait db redis",
         "run --rm --no-deps web python manage.py migrate --noinput",
         "up --detach --wait --remove-orphans",
