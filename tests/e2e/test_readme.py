@@ -88,4 +88,6 @@ def test_quick_start_and_curl_examples_work_as_written(user_clone):
     # register's 201 body, then `me`, both naming the user; logout's 204 status.
     assert transcript.count('"email":"ada@example.com"') >= 2, transcript
     assert re.search(r"^204$", transcript, re.MULTILINE), transcript
+    # The post, as created (201 body) and as found by the search.
+    assert transcript.count('"title":"Hello, stack"') == 2, transcript
     assert (user_clone / ".env").stat().st_mode & 0o077 == 0, ".env must be private"
