@@ -67,3 +67,15 @@ pipeline-jobs: pipeline-tools ## Run the lint and test jobs of .gitlab-ci.yml un
 		test -s reports/junit.xml && test -s reports/coverage.xml; fi
 
 test-pipeline: pipeline-check pipeline-jobs ## The GitLab pipeline: static checks, then its lint and test jobs
+
+# --- Container stack: docker-compose.yml, tests in containers and through Nginx ---
+.PHONY: test-unit test-e2e
+
+test-unit: ## Unit/integration tests in the test image against compose's PostgreSQL and Redis
+	docker/test-unit.sh
+
+# pytest-django and the unit tests' root conftest stay out: these tests drive the
+# stack over HTTP and docker only.
+test-e2e: venv ## Build the stack, start it from an empty database, test it through Nginx
+	$(BIN)/pytest tests/e2e --confcutdir=tests/e2e -p no:django -p no:cacheprovider \
+		-o addopts="" -W ignore::pytest.PytestConfigWarning --durations=5
