@@ -1,0 +1,104 @@
+"""Brings the container stack up once per test session and tears it down afterwards.
+
+The stack starts from an empty database under a compose project name of its own,
+with three web replicas (so the first start is also the migration race), Nginx on
+a free port of 127.0.0.1, and throwaway secrets generated here. Compose reads no
+.env file (--env-file /dev/null): the tests depend on nothing local. Everything is
+removed at the end, volumes included, whether the tests passed or not; when any
+failed, the containers' logs are saved under reports/ first.
+
+Run with `make test-e2e`. E2E_KEEP_STACK=1 leaves the stack running for debugging.
+"""
+
+import os
+import secrets
+import socket
+import sys
+
+import httpx
+import pytest
+
+from tests.e2e.stack import REPORTS, WEB_REPLICAS, Stack
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        item.add_marker(pytest.mark.e2e)
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _throwaway_secret():
+    return secrets.token_urlsafe(48)
+
+
+def stack_environment(port):
+    """The shell environment compose interpolates: throwaway secrets, test knobs."""
+    env = dict(os.environ)
+    # Compose must see only what the tests choose, not a developer's shell settings.
+    for name in list(env):
+        if name.startswith(("AWS_", "POSTGRES_", "GUNICORN_", "NGINX_", "DJANGO_")):
+            del env[name]
+    env.update(
+        SECRET_KEY=_throwaway_secret(),
+        JWT_SIGNING_KEY=_throwaway_secret(),
+        POSTGRES_PASSWORD=_throwaway_secret(),
+        HTTP_PORT=str(port),
+        WEB_REPLICAS=str(WEB_REPLICAS),
+        # The stack serves plain HTTP on loopback, as the README's quick start does.
+        SECURE_SSL_REDIRECT="False",
+        ALLOWED_HOSTS="localhost,127.0.0.1",
+        LOG_FORMAT="json",
+        # Room for the suite's own registrations; the limits have unit tests.
+        THROTTLE_RATE_REGISTER="100/hour",
+    )
+    return env
+
+
+@pytest.fixture(scope="session")
+def stack(request):
+    port = _free_port()
+    stack = Stack(
+        project=f"drf-e2e-{secrets.token_hex(4)}",
+        env=stack_environment(port),
+        port=port,
+    )
+    try:
+        stack.compose("build", timeout=1800)
+        stack.compose("up", "--detach", "--wait", "--wait-timeout", "300")
+        stack.startup_logs = stack.logs("web")
+    except BaseException:
+        _save_logs(stack)
+        _tear_down(stack)
+        raise
+    yield stack
+    if request.session.testsfailed:
+        _save_logs(stack)
+    if os.environ.get("E2E_KEEP_STACK") == "1":
+        sys.stderr.write(f"\nE2E_KEEP_STACK=1: project {stack.project} left up\n")
+        return
+    _tear_down(stack)
+
+
+def _save_logs(stack):
+    REPORTS.mkdir(exist_ok=True)
+    path = REPORTS / f"e2e-{stack.project}.log"
+    result = stack.compose("logs", "--no-color", "--timestamps", check=False)
+    path.write_text(result.stdout + result.stderr)
+    sys.stderr.write(f"\ncontainer logs saved to {path}\n")
+
+
+def _tear_down(stack):
+    stack.compose(
+        "down", "--volumes", "--remove-orphans", "--timeout", "30", check=False
+    )
+
+
+@pytest.fixture(scope="session")
+def client(stack):
+    with httpx.Client(base_url=stack.base_url, timeout=15) as client:
+        yield client

@@ -1,0 +1,96 @@
+"""The running containers: users, processes, Django's checks, the migration race."""
+
+import re
+import subprocess
+from dataclasses import replace
+
+import pytest
+
+from tests.e2e.stack import WEB_REPLICAS
+
+SERVICES = ["web", "worker", "beat", "nginx", "s3", "db", "redis"]
+
+
+def processes(container):
+    """(uid, command) of every process in a container, as the host sees them."""
+    result = subprocess.run(
+        ["docker", "top", container, "-eo", "pid,uid,comm"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    rows = [line.split(None, 2) for line in result.stdout.splitlines()[1:]]
+    return [(uid, command) for _pid, uid, command in rows]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_no_process_runs_as_root(stack, service):
+    containers = stack.container_ids(service)
+    assert containers, f"{service} is not running"
+    for container in containers:
+        running = processes(container)
+        assert running
+        as_root = [command for uid, command in running if uid == "0"]
+        assert not as_root, f"{service} runs {as_root} as root"
+
+
+def test_app_image_runs_as_its_fixed_uid(stack):
+    assert stack.exec("web", "id", "-u").stdout.strip() == "10001"
+
+
+@pytest.mark.parametrize(
+    ("service", "program"), [("web", "gunicorn"), ("worker", "celery")]
+)
+def test_the_command_is_pid_1_and_gets_signals_directly(stack, service, program):
+    cmdline = stack.exec(service, "cat", "/proc/1/cmdline").stdout
+    assert program in cmdline.split("\0")[1], cmdline
+
+
+def test_check_deploy_is_clean_with_production_values(stack):
+    production = {
+        "SECURE_SSL_REDIRECT": "True",
+        "SECURE_HSTS_SECONDS": "31536000",
+        "ALLOWED_HOSTS": "api.example.com",
+        "CSRF_TRUSTED_ORIGINS": "https://api.example.com",
+        "DEBUG": "False",
+    }
+    result = stack.manage(
+        "check", "--deploy", "--fail-level", "WARNING", env_vars=production
+    )
+    assert "System check identified no issues" in result.stdout, result.stderr
+
+
+def test_migrations_are_applied_and_complete(stack):
+    stack.manage("migrate", "--check")
+
+
+def test_three_replicas_started_together_applied_each_migration_once(stack):
+    logs = stack.startup_logs.splitlines()
+    migrating = {
+        line.split("|")[0].strip() for line in logs if "applying migrations" in line
+    }
+    assert len(migrating) == WEB_REPLICAS, migrating
+    applied = [
+        match.group(1)
+        for line in logs
+        if (match := re.search(r"Applying (\S+)\.\.\. OK", line))
+    ]
+    assert applied, "no replica applied a migration: the database was not empty"
+    duplicates = {name for name in applied if applied.count(name) > 1}
+    assert not duplicates, f"applied more than once: {duplicates}"
+    assert not [line for line in logs if "Traceback" in line]
+    # The replicas really did overlap: at least one waited for the lock.
+    assert any("Another process is migrating" in line for line in logs)
+    assert len(stack.container_ids("web")) == WEB_REPLICAS
+
+
+@pytest.mark.parametrize(
+    "variable", ["SECRET_KEY", "JWT_SIGNING_KEY", "POSTGRES_PASSWORD"]
+)
+def test_missing_required_variable_stops_compose_naming_it(stack, variable):
+    env = {name: value for name, value in stack.env.items() if name != variable}
+    elsewhere = replace(stack, project=f"{stack.project}-missing")
+    result = elsewhere.compose("up", "--detach", "--no-build", env=env, check=False)
+    assert result.returncode != 0
+    assert f"{variable} is required" in result.stderr, result.stderr
+    assert not elsewhere.compose("ps", "--all", "--quiet", env=stack.env).stdout.strip()

@@ -1,0 +1,89 @@
+"""The production image itself: contents, configuration, history, size."""
+
+import json
+import subprocess
+import time
+
+from tests.e2e.stack import APP_IMAGE
+
+BASE_IMAGE = "python:3.13-slim"
+# The layers the project adds to the base: the virtualenv and the code.
+OWN_LAYERS_BUDGET_MB = 120
+
+
+def docker(*args, check=True):
+    return subprocess.run(
+        ["docker", *args], capture_output=True, text=True, check=check, timeout=120
+    )
+
+
+def run_in_image(*command, env=None):
+    options = []
+    for name, value in (env or {}).items():
+        options += ["--env", f"{name}={value}"]
+    return docker("run", "--rm", *options, APP_IMAGE, *command, check=False)
+
+
+def test_runtime_image_holds_no_tests_dev_tools_or_local_files(stack):
+    script = (
+        "import importlib.util, pathlib\n"
+        "dev = ['pytest', 'pytest_django', 'factory', 'moto', 'ruff', 'pip']\n"
+        "print([m for m in dev if importlib.util.find_spec(m)])\n"
+        "app = pathlib.Path('/app')\n"
+        "print(sorted(str(p) for p in app.rglob('*') if p.name in\n"
+        "    ('tests', 'conftest.py', '.env', '.git', 'e2e', 'node_modules')))\n"
+    )
+    result = docker("run", "--rm", "--entrypoint", "python", APP_IMAGE, "-c", script)
+    assert result.stdout.splitlines() == ["[]", "[]"], result.stdout
+
+
+def test_image_runs_as_non_root_with_exec_form_entrypoint(stack):
+    config = json.loads(docker("image", "inspect", APP_IMAGE).stdout)[0]["Config"]
+    assert config["User"] == "10001:10001"
+    assert config["Entrypoint"] == ["/app/entrypoint.sh"]
+    assert config["Cmd"][0] == "gunicorn"
+    assert "PYTHONUNBUFFERED=1" in config["Env"]
+
+
+def test_no_secret_in_image_config_or_history(stack):
+    config = docker("image", "inspect", APP_IMAGE).stdout
+    history = docker("history", "--no-trunc", APP_IMAGE).stdout
+    for text in (config, history):
+        for name in ("SECRET_KEY", "JWT_SIGNING_KEY", "PASSWORD", "AWS_SECRET"):
+            assert name not in text
+        for value in (stack.env["SECRET_KEY"], stack.env["POSTGRES_PASSWORD"]):
+            assert value not in text
+
+
+def test_own_layers_stay_within_budget(stack, record_property):
+    def size_mb(image):
+        inspect = docker("image", "inspect", "--format", "{{.Size}}", image)
+        return int(inspect.stdout) / 1e6
+
+    total_mb = size_mb(APP_IMAGE)
+    own_mb = total_mb - size_mb(BASE_IMAGE)
+    record_property("image_size_mb", round(total_mb))
+    record_property("own_layers_mb", round(own_mb))
+    assert own_mb < OWN_LAYERS_BUDGET_MB, f"{total_mb:.0f} MB, {own_mb:.0f} MB own"
+
+
+def test_missing_secret_fails_at_start_naming_it(stack):
+    result = run_in_image("python", "manage.py", "check", env={"DB_WAIT_TIMEOUT": "0"})
+    assert result.returncode != 0
+    assert "SECRET_KEY not found" in result.stderr
+
+
+def test_entrypoint_gives_up_on_an_unreachable_database(stack):
+    env = {
+        "SECRET_KEY": "x" * 50,
+        "JWT_SIGNING_KEY": "y" * 50,
+        "DATABASE_URL": "postgres://app:app@127.0.0.1:9/app",
+        "DB_WAIT_TIMEOUT": "3",
+    }
+    started = time.monotonic()
+    result = run_in_image("gunicorn", "config.wsgi:application", env=env)
+    elapsed = time.monotonic() - started
+    assert result.returncode != 0
+    assert "did not accept connections within 3s" in result.stderr
+    assert "app:app" not in result.stderr  # never echo credentials
+    assert elapsed < 30
