@@ -4,9 +4,9 @@
 #   1. waits, for at most DB_WAIT_TIMEOUT seconds, until PostgreSQL accepts
 #      connections, and exits non-zero with a clear message when it never does
 #      (DB_WAIT_TIMEOUT=0 skips the wait);
-#   2. for the web server only (the command is gunicorn): collects static files and
-#      applies migrations (MIGRATE_ON_START=false leaves migrations to a release
-#      job). `manage.py migrate` holds a PostgreSQL advisory lock, so replicas that
+#   2. for the web server only (the command is gunicorn): applies migrations
+#      (MIGRATE_ON_START=false leaves them to a release job) and collects static
+#      files. `manage.py migrate` holds a PostgreSQL advisory lock, so replicas that
 #      start together apply each migration once, one after the other;
 #   3. execs the command, so it replaces this shell and receives SIGTERM itself.
 set -euo pipefail
@@ -28,14 +28,14 @@ wait_for_database() {
 }
 
 prepare_web_server() {
-  log "collecting static files"
-  python manage.py collectstatic --noinput --verbosity 0
   if [[ "${MIGRATE_ON_START:-true}" == true ]]; then
     log "applying migrations"
     python manage.py migrate --noinput
   else
     log "MIGRATE_ON_START=${MIGRATE_ON_START}: not applying migrations"
   fi
+  log "collecting static files"
+  python manage.py collectstatic --noinput --verbosity 0
 }
 
 main() {
