@@ -1,0 +1,1 @@
+"""Benchmarks and fault drills that run against the real container stack."""

@@ -1,0 +1,191 @@
+"""The benchmark's own compose project: start, stop, run commands, read figures.
+
+It runs under its own project name and port, with its own image tags, so it never
+touches the stack a developer or the end-to-end suite has up.
+"""
+
+import json
+import os
+import re
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPOSE_FILES = ("docker-compose.yml", "bench/docker-compose.bench.yml")
+APP_IMAGE = "drf-reference-app:bench"
+IMAGES = {
+    "app": APP_IMAGE,
+    "nginx": "drf-reference-nginx:bench",
+    "s3": "drf-reference-s3:bench",
+}
+BASE_IMAGE = "python:3.13-slim"
+_NOT_INHERITED = ("AWS_", "POSTGRES_", "GUNICORN_", "NGINX_", "DJANGO_", "WEB_")
+_UNITS = {"b": 1, "kib": 2**10, "mib": 2**20, "gib": 2**30, "kb": 1e3, "mb": 1e6}
+
+
+class StackError(RuntimeError):
+    """A compose command failed or the stack never became ready."""
+
+
+@dataclass
+class Stack:
+    """One compose project of the application stack, reached on 127.0.0.1:port."""
+
+    project: str = "bench"
+    http_port: int = 18480
+    env: dict = field(default_factory=dict)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}"
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    @property
+    def env_file(self) -> Path:
+        """Generated secrets for this project, kept so its volumes stay usable."""
+        path = Path(tempfile.gettempdir()) / f"drf-{self.project}.env"
+        if not path.exists():
+            _run([str(ROOT / "scripts" / "init-env"), str(path)])
+        return path
+
+    def compose(self, *args: str, timeout: float = 600, check: bool = True) -> str:
+        """Run `docker compose ARGS` for this project; return its stdout."""
+        files = [arg for name in COMPOSE_FILES for arg in ("-f", str(ROOT / name))]
+        command = [
+            "docker", "compose", "--project-name", self.project,
+            "--project-directory", str(ROOT), "--env-file", str(self.env_file),
+            *files, *args,
+        ]  # fmt: skip
+        return _run(command, env=self._environment(), timeout=timeout, check=check)
+
+    def _environment(self) -> dict:
+        # A developer's exported settings must not change what is measured.
+        inherited = {
+            name: value
+            for name, value in os.environ.items()
+            if not name.startswith(_NOT_INHERITED)
+        }
+        return {
+            **inherited,
+            "HTTP_PORT": str(self.http_port),
+            "HTTP_BIND": "127.0.0.1",
+            "AWS_S3_CUSTOM_DOMAIN": f"127.0.0.1:{self.http_port}/media",
+            **{key: str(value) for key, value in self.env.items()},
+        }
+
+    def build(self) -> float:
+        started = time.monotonic()
+        self.compose("build", timeout=1800)
+        return round(time.monotonic() - started, 1)
+
+    def up(self, *services: str, recreate: bool = False, no_deps: bool = False):
+        args = ["up", "--detach", "--wait", "--wait-timeout", "240"]
+        args += ["--force-recreate"] * recreate + ["--no-deps"] * no_deps
+        self.compose(*args, *services, timeout=300)
+
+    def down(self):
+        self.compose("down", "--volumes", "--remove-orphans", "--timeout", "10")
+
+    def manage(self, *args: str, timeout: float = 900) -> str:
+        """Run a manage.py command in a one-off web container."""
+        return self.compose(
+            "run", "--rm", "--no-deps", "-T", "web", "python", "manage.py", *args,
+            timeout=timeout,
+        )  # fmt: skip
+
+    def sql(self, query: str) -> list[list[str]]:
+        """Rows of a query run by psql in the db container, as lists of strings."""
+        out = self.compose(
+            "exec", "-T", "db", "sh", "-c",
+            'psql -U "$POSTGRES_USER" -d "$POSTGRES_DB" -tA -F "|" -c "$0"', query,
+        )  # fmt: skip
+        return [line.split("|") for line in out.splitlines() if line]
+
+    def containers(self) -> dict[str, str]:
+        """Container name -> id, for every running container of the project."""
+        out = self.compose("ps", "--format", "json")
+        rows = [json.loads(line) for line in out.splitlines() if line.strip()]
+        return {row["Name"]: row["ID"] for row in rows}
+
+    def wait_ready(self, timeout: float = 120, interval: float = 0.1) -> float:
+        """Poll /readyz through Nginx until it answers 200; return the seconds."""
+        started = time.monotonic()
+        with httpx.Client(timeout=2) as client:
+            while time.monotonic() - started < timeout:
+                try:
+                    if client.get(self.url("/readyz")).status_code == 200:
+                        return time.monotonic() - started
+                except httpx.HTTPError:
+                    pass
+                time.sleep(interval)
+        raise StackError(f"{self.url('/readyz')} not 200 after {timeout} s")
+
+    def docker(self, *args: str, timeout: float = 120) -> str:
+        """A plain `docker` command, for one container of the project."""
+        return _run(["docker", *args], timeout=timeout)
+
+    def container(self, service: str, index: int = 1) -> str:
+        """The id of one replica of a service."""
+        return self.containers()[f"{self.project}-{service}-{index}"]
+
+    def inspect(self, container: str, template: str) -> str:
+        """`docker inspect --format TEMPLATE` of one container."""
+        return _run(["docker", "inspect", "--format", template, container]).strip()
+
+    def memory(self) -> dict[str, float]:
+        """MiB of memory each running container uses now (docker stats)."""
+        ids = self.containers()
+        if not ids:
+            return {}
+        out = _run(
+            ["docker", "stats", "--no-stream", "--format", "{{json .}}", *ids.values()]
+        )
+        usage = {}
+        for line in out.splitlines():
+            row = json.loads(line)
+            usage[_service(row["Name"], self.project)] = (
+                parse_size(row["MemUsage"].split("/")[0]) / 2**20
+            )
+        return {name: round(mib, 1) for name, mib in sorted(usage.items())}
+
+
+def image_sizes() -> dict[str, float]:
+    """MB (10^6 bytes, as `docker images` counts) of the images the stack runs."""
+    sizes = {}
+    for name, tag in {**IMAGES, "base": BASE_IMAGE}.items():
+        out = _run(["docker", "image", "inspect", "--format", "{{.Size}}", tag])
+        sizes[name] = round(int(out.strip()) / 1e6, 1)
+    return sizes
+
+
+def parse_size(text: str) -> float:
+    """Bytes in a docker size such as "123.4MiB" or "1.2GB"."""
+    match = re.fullmatch(r"\s*([\d.]+)\s*([A-Za-z]*)\s*", text)
+    if not match:
+        raise ValueError(f"not a size: {text!r}")
+    number, unit = match.groups()
+    return float(number) * _UNITS[(unit or "b").lower()]
+
+
+def _service(container: str, project: str) -> str:
+    """'bench-web-1' -> 'web-1': names as the report shows them."""
+    return container.removeprefix(f"{project}-")
+
+
+def _run(command, *, env=None, timeout: float = 120, check: bool = True) -> str:
+    completed = subprocess.run(
+        command, capture_output=True, text=True, env=env, timeout=timeout
+    )
+    if check and completed.returncode != 0:
+        raise StackError(
+            f"{' '.join(command[:6])} ... exited {completed.returncode}:\n"
+            f"{completed.stderr.strip()[-3000:]}"
+        )
+    return completed.stdout
