@@ -1,0 +1,35 @@
+"""Fault drills: each breaks one part of the running stack under load and prints
+one line of figures. `run_all` runs them in order and returns their results."""
+
+import time
+
+from bench import api, machine
+from bench.drills import hostile, restarts, worker
+from bench.stack import Stack
+
+DRILLS = {
+    "web_restart": restarts.web_restart,
+    "worker_kill": worker.worker_kill,
+    "postgres_restart": restarts.postgres_restart,
+    "redis_restart": restarts.redis_restart,
+    "hostile": hostile.hostile_requests,
+}
+
+
+def run_all(stack: Stack, *, quick: bool = False, names=None, log=print) -> dict:
+    """Run the drills (all, or `names`); `quick` shrinks them for the smoke test."""
+    token = api.access_token(stack.base_url)
+    results = []
+    for name in names or DRILLS:
+        log(f"drill: {name}")
+        result = DRILLS[name](stack, token=token, quick=quick, log=log)
+        result["name"] = name
+        log(result["line"])
+        results.append(result)
+    return {
+        "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "commit": machine.commit(),
+        "machine": machine.describe(),
+        "quick": quick,
+        "results": results,
+    }
