@@ -1,0 +1,76 @@
+"""Command line: `python -m bench run|drills|report|down` (see `--help`)."""
+
+import argparse
+import sys
+from pathlib import Path
+
+from bench import benchmark, drills, report
+from bench.profiles import PROFILES
+from bench.stack import Stack
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
+    stack = Stack(project=args.project, http_port=args.port)
+    results_path = args.output / "results.json"
+    if args.command == "report":
+        report.write(report.load(results_path), args.output)
+        return 0
+    if args.command == "down":
+        stack.down()
+        return 0
+    try:
+        return _measure(args, stack, results_path)
+    finally:
+        if not args.keep:
+            print(f"stopping the {stack.project} stack (--keep leaves it up)")
+            stack.down()
+
+
+def _measure(args, stack: Stack, results_path: Path) -> int:
+    results = report.load(results_path)
+    profile = PROFILES[args.profile]
+    if args.command == "run":
+        results["benchmark"] = benchmark.run(stack, profile)
+        failed = False
+    else:
+        stack.build()
+        stack.up()
+        benchmark.seed(stack, profile)
+        names = args.only.split(",") if args.only else None
+        results["drills"] = drills.run_all(
+            stack, quick=profile.name == "smoke", names=names
+        )
+        failed = not all(r["passed"] for r in results["drills"]["results"])
+    report.save(results, results_path)
+    written = report.write(results, args.output)
+    print(f"wrote {results_path} and {written}")
+    return 1 if failed and args.strict else 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument(
+        "command",
+        choices=["run", "drills", "report", "down"],
+        help="run: the benchmark; drills: the fault drills; report: rewrite the "
+        "report from results.json; down: remove the benchmark stack",
+    )
+    parser.add_argument("--profile", choices=sorted(PROFILES), default="full")
+    parser.add_argument(
+        "--output", type=Path, default=report.DOCS, help="results and report folder"
+    )
+    parser.add_argument("--project", default="bench", help="compose project name")
+    parser.add_argument("--port", type=int, default=18480, help="Nginx's host port")
+    parser.add_argument("--only", help="drills: comma-separated drill names")
+    parser.add_argument(
+        "--keep", action="store_true", help="leave the stack running afterwards"
+    )
+    parser.add_argument(
+        "--strict", action="store_true", help="drills: exit 1 when a drill fails"
+    )
+    return parser
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,101 @@
+"""Cold start: from `docker compose up` to /readyz 200, and where the time goes."""
+
+import re
+import statistics
+import time
+from datetime import datetime
+
+from bench.stack import Stack
+
+# Lines the web container logs as it boots, in order: entrypoint.sh, then gunicorn.
+MARKERS = (
+    ("collectstatic", "entrypoint: collecting static files"),
+    ("migrate", "entrypoint: applying migrations"),
+    ("gunicorn", "Starting gunicorn"),
+    ("worker_booted", "Booting worker"),
+)
+
+
+def measure(stack: Stack, *, runs: int, log=print) -> dict:
+    """Cold-start the whole stack, then the web container alone, `runs` times each.
+
+    Images are built and the database is migrated, as for any restart after the
+    first deploy: the clock covers containers starting, health-gated dependencies,
+    the entrypoint and gunicorn, until Nginx answers /readyz with 200.
+    """
+    stack_runs, web_runs, phases = [], [], []
+    for _ in range(runs):
+        stack.compose("stop", "--timeout", "30")
+        stack_runs.append(_timed_up(stack, "up", "--detach"))
+        log(f"  cold start, whole stack: {stack_runs[-1]:.2f} s")
+    for _ in range(runs):
+        started = time.time()
+        web_runs.append(
+            _timed_up(stack, "up", "--detach", "--no-deps", "--force-recreate", "web")
+        )
+        phases.append(boot_phases(stack, started=started, ready=started + web_runs[-1]))
+        log(f"  cold start, web container: {web_runs[-1]:.2f} s")
+    return {
+        "stack_seconds": stack_runs,
+        "stack_median": round(statistics.median(stack_runs), 2),
+        "web_seconds": web_runs,
+        "web_median": round(statistics.median(web_runs), 2),
+        "web_phases": _median_phases(phases),
+    }
+
+
+def _timed_up(stack: Stack, *args: str) -> float:
+    started = time.monotonic()
+    stack.compose(*args, timeout=300)
+    stack.wait_ready(timeout=180, interval=0.05)
+    return round(time.monotonic() - started, 2)
+
+
+def boot_phases(stack: Stack, *, started: float, ready: float) -> dict[str, float]:
+    """Seconds spent in each step of the web container's last boot."""
+    container = stack.compose("ps", "--quiet", "web").split()[0]
+    started_at = _parse_time(stack.inspect(container, "{{.State.StartedAt}}"))
+    logs = stack.compose("logs", "--timestamps", "--no-log-prefix", "web")
+    return phases_from_logs(logs, up=started, container=started_at, ready=ready)
+
+
+def phases_from_logs(logs: str, *, up: float, container: float, ready: float) -> dict:
+    """Split a boot into phases by the timestamps of its log markers."""
+    seen = {}
+    for line in logs.splitlines():
+        stamp, _, text = line.partition(" ")
+        for name, marker in MARKERS:
+            if marker in text and name not in seen:
+                at = _parse_time(stamp)
+                if at >= container - 1:  # this boot, not an earlier one
+                    seen[name] = at
+    points = [("up", up), ("container", container)]
+    points += [(name, seen[name]) for name, _ in MARKERS if name in seen]
+    points.append(("ready", ready))
+    labels = {
+        "container": "compose up -> container started",
+        "collectstatic": "wait_for_db and Django setup",
+        "migrate": "collectstatic",
+        "gunicorn": "migrate (nothing to apply)",
+        "worker_booted": "gunicorn master start",
+        "ready": "worker import -> /readyz 200 via Nginx",
+    }
+    return {
+        labels[name]: round(max(0.0, at - points[i][1]), 2)
+        for i, (name, at) in enumerate(points[1:])
+    }
+
+
+def _median_phases(runs: list[dict]) -> dict[str, float]:
+    if not runs:
+        return {}
+    return {
+        name: round(statistics.median(run.get(name, 0.0) for run in runs), 2)
+        for name in runs[-1]
+    }
+
+
+def _parse_time(stamp: str) -> float:
+    """Epoch seconds of an RFC 3339 time with up to nanoseconds, as Docker writes."""
+    stamp = re.sub(r"(\.\d{6})\d*", r"\1", stamp.strip()).replace("Z", "+00:00")
+    return datetime.fromisoformat(stamp).timestamp()
