@@ -79,3 +79,17 @@ test-unit: ## Unit/integration tests in the test image against compose's Postgre
 test-e2e: venv ## Build the stack, start it from an empty database, test it through Nginx
 	$(BIN)/pytest tests/e2e --confcutdir=tests/e2e -p no:django -p no:cacheprovider \
 		-o addopts="" -W ignore::pytest.PytestConfigWarning --durations=5
+
+# --- Benchmarks and fault drills (bench/, docs/benchmarks/) -------------------------
+# Each runs its own compose project (`bench`, Nginx on 127.0.0.1:18480) and removes
+# it afterwards; BENCH_ARGS=--keep leaves it up (then `make drills` reuses it).
+.PHONY: bench drills test-bench-smoke
+
+bench: venv ## Benchmark the stack (~15 min): docs/benchmarks/{results.json,README.md,*.png}
+	$(BIN)/python -m bench run $(BENCH_ARGS)
+
+drills: venv ## Fault drills against the benchmark stack; adds their lines to docs/benchmarks
+	$(BIN)/python -m bench drills $(BENCH_ARGS)
+
+test-bench-smoke: venv ## Smoke test of the benchmark and drill harness (~2 min, Docker)
+	$(BIN)/pytest tests/bench

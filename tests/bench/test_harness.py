@@ -1,0 +1,220 @@
+"""The harness's parts without Docker: wrk and its script, parsing, targets, report.
+
+wrk runs for real against a small HTTP server in this process, on 127.0.0.1.
+"""
+
+import http.server
+import io
+import json
+import threading
+
+import pytest
+from PIL import Image, UnidentifiedImageError
+
+from bench import report, startup, targets, wrk
+from bench.drills import payloads
+from bench.drills.probe import outage
+from bench.scenarios import SCENARIOS
+from bench.stack import parse_size
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    seen: list = []
+
+    def _answer(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        self.seen.append((self.command, self.path, dict(self.headers), body))
+        status = 500 if self.path.startswith("/fail") else 200
+        if self.path.startswith("/redirect"):
+            status = 302
+        payload = b'{"ok": true}'
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    do_GET = do_POST = _answer
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def server():
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}", _Handler.seen
+    httpd.shutdown()
+
+
+def test_wrk_reports_throughput_and_latency(server):
+    url, _ = server
+    figures = wrk.run(url, wrk.Request(path="/ok"), connections=2, duration=1)
+    assert figures["requests"] > 0
+    assert figures["rps"] > 0
+    assert 0 < figures["p50_ms"] <= figures["p99_ms"] <= figures["max_ms"]
+    assert figures["errors"] == 0
+
+
+@pytest.mark.parametrize("path", ["/fail", "/redirect"])
+def test_wrk_counts_every_response_outside_2xx_as_an_error(server, path):
+    url, _ = server
+    figures = wrk.run(url, wrk.Request(path=path), connections=1, duration=1)
+    assert figures["requests"] > 0
+    assert figures["non2xx"] == figures["requests"] == figures["errors"]
+
+
+def test_wrk_sends_token_body_and_random_ids(server):
+    url, seen = server
+    seen.clear()
+    request = wrk.Request(
+        method="POST", path="/posts/{id}/", token="tok", body='{"a": 1}', ids=(7, 8)
+    )
+    wrk.run(url, request, connections=1, duration=1)
+    assert seen
+    paths = {path for _, path, _, _ in seen}
+    assert paths <= {"/posts/7/", "/posts/8/"}
+    method, _, headers, body = seen[0]
+    assert method == "POST"
+    assert headers["Authorization"] == "Bearer tok"
+    assert headers["Content-Type"] == "application/json"
+    assert json.loads(body) == {"a": 1}
+
+
+def test_wrk_refuses_output_without_figures():
+    with pytest.raises(wrk.WrkError):
+        wrk.parse("Running 1s test\n")
+
+
+def test_docker_sizes_are_parsed():
+    assert parse_size("131.4MiB") == pytest.approx(131.4 * 2**20)
+    assert parse_size("1.5GiB") == pytest.approx(1.5 * 2**30)
+    assert parse_size("512B") == 512
+
+
+def test_outage_measures_failures_and_recovery():
+    samples = [(0.0, 200), (1.0, 200), (1.1, 0), (1.2, 503), (1.5, 200), (1.6, 200)]
+    assert outage(samples, since=1.0) == {
+        "failed": 2,
+        "recovered_after": 0.5,
+        "down_for": 0.4,
+    }
+    assert outage(samples[:4], since=1.0)["recovered_after"] is None
+    assert outage([(2.0, 200)], since=1.0)["failed"] == 0
+
+
+def test_boot_phases_come_from_log_timestamps():
+    logs = "\n".join(
+        [
+            "2026-01-01T00:00:09.000000000Z entrypoint: collecting static files",
+            "2026-01-01T00:00:11.000000000Z entrypoint: collecting static files",
+            "2026-01-01T00:00:13.500000000Z entrypoint: applying migrations",
+            "2026-01-01T00:00:15.000000000Z [INFO] Starting gunicorn 23.0.0",
+            "2026-01-01T00:00:15.250000000Z [INFO] Booting worker with pid: 7",
+        ]
+    )
+    up = startup._parse_time("2026-01-01T00:00:09Z")
+    container = startup._parse_time("2026-01-01T00:00:10.5Z")
+    phases = startup.phases_from_logs(logs, up=up, container=container, ready=up + 7)
+    assert list(phases.values()) == [1.5, 0.5, 2.5, 1.5, 0.25, 0.75]
+
+
+def test_hostile_payloads_fill_the_quotas_and_carry_no_valid_image():
+    requests = payloads.build(signing_key="key", own_post=1, total=1000)
+    assert len(requests) == 1000
+    counts = dict.fromkeys(payloads.QUOTAS, 0)
+    for request in requests:
+        counts[request.category] += 1
+    assert counts == payloads.QUOTAS
+    for request in requests:
+        if request.upload:
+            with pytest.raises((UnidentifiedImageError, OSError, SyntaxError)):
+                Image.open(io.BytesIO(request.upload[1])).load()
+
+
+def _point(rps, p99=10.0, errors=0):
+    return {"rps": rps, "p50_ms": 1.0, "p99_ms": p99, "errors": errors, "seconds": 10}
+
+
+def _results(scale=1.0, errors=0):
+    matrix = {
+        s.name: {str(c): _point(1000 * scale / (i + 1)) for c in (1, 32)}
+        for i, s in enumerate(SCENARIOS)
+    }
+    matrix["baseline"]["32"] = _point(1000, p99=150.0)
+    matrix["auth_list"]["32"]["errors"] = errors
+    return {
+        "scenarios": matrix,
+        "images_mb": {"app": 240.0, "base": 178.4, "nginx": 100.0},
+        "cold_start": {
+            "stack_seconds": [6.0],
+            "stack_median": 6.0,
+            "web_seconds": [3.0],
+            "web_median": 3.0,
+            "web_phases": {"collectstatic": 1.0},
+        },
+    }
+
+
+def test_targets_pass_and_miss_on_the_figures():
+    verdicts = {t["target"]: t for t in targets.evaluate(_results(errors=3))}
+    assert verdicts["zero errors in every scenario"]["passed"] is False
+    assert verdicts["zero errors in every scenario"]["measured"] == 3
+    assert verdicts["baseline p99 at 32 connections (ms)"]["passed"] is False
+    assert verdicts["healthz p99 at 32 connections (ms)"]["passed"] is True
+    assert verdicts["application image size (MB)"]["passed"] is True
+    assert verdicts["cold start to /readyz 200 (s), whole stack"]["passed"] is False
+    ratio = verdicts["auth_list throughput / baseline"]
+    assert ratio["measured"] == pytest.approx(0.25)
+    assert ratio["passed"] is False
+
+
+def test_report_writes_markdown_and_png_charts(tmp_path):
+    benchmark = {
+        **_results(),
+        "profile": "smoke",
+        "started_at": "2026-01-01T00:00:00Z",
+        "commit": "abc1234",
+        "machine": {
+            "cores": 2,
+            "memory_gib": 23.5,
+            "cpu": "cpu",
+            "kernel": "k",
+            "docker": "d",
+            "wrk": "w",
+        },
+        "load_average_start": 0.1,
+        "load_average_end": 0.2,
+        "memory_idle_mib": {"web-1": 100.0, "db-1": 30.0},
+        "memory_load_mib": {"web-1": 150.0, "db-1": 40.0},
+        "workers": {
+            "scenario": "auth_list",
+            "connections": 32,
+            "by_workers": {"1": {**_point(500), "web_memory_mib": 90.0}},
+        },
+    }
+    benchmark["targets"] = targets.evaluate(benchmark)
+    drills = {
+        "started_at": "2026-01-01T00:10:00Z",
+        "commit": "abc1234",
+        "results": [
+            {
+                "name": "hostile",
+                "passed": True,
+                "summary": "fine",
+                "line": "hostile: ok",
+            }
+        ],
+    }
+    path = report.write({"benchmark": benchmark, "drills": drills}, tmp_path)
+    text = path.read_text()
+    assert "| Authenticated list | GET /api/v1/posts/ | 32 |" in text
+    assert "**missed**" in text
+    assert "hostile: ok" in text
+    for chart in ("throughput.png", "latency-p99.png", "workers.png", "memory.png"):
+        assert f"({chart})" in text
+        assert (tmp_path / chart).read_bytes().startswith(b"\x89PNG")

@@ -1,0 +1,64 @@
+"""The benchmark and the drills, shrunk to seconds, against their own real stack.
+
+Asserts that every scenario and drill ran and reported figures, never how fast or
+how robust the stack was: `make bench` and `make drills` report that. The stack
+runs under its own project name and port and is removed afterwards.
+"""
+
+import os
+
+import pytest
+
+from bench import benchmark, drills, report
+from bench.profiles import SMOKE
+from bench.scenarios import SCENARIOS
+from bench.stack import Stack
+
+pytestmark = pytest.mark.stack
+
+# Short and independent of each other's state: the ones left out (web replica
+# restart, Redis restart) share all their machinery with these.
+SMOKE_DRILLS = ["hostile", "postgres_restart", "worker_kill"]
+
+
+@pytest.fixture(scope="module")
+def stack():
+    stack = Stack(project="benchsmoke", http_port=18490)
+    yield stack
+    if not os.environ.get("BENCH_KEEP_STACK"):
+        stack.down()
+
+
+@pytest.fixture(scope="module")
+def results(stack):
+    return benchmark.run(stack, SMOKE, log=lambda line: None)
+
+
+def test_every_scenario_reports_figures(results):
+    for scenario in SCENARIOS:
+        points = results["scenarios"][scenario.name]
+        assert sorted(points, key=int) == [str(c) for c in SMOKE.connections]
+        # A gunicorn worker recycling (max_requests) can stall one short point.
+        assert sum(point["requests"] for point in points.values()) > 0, scenario.name
+        assert max(point["p99_ms"] for point in points.values()) > 0, scenario.name
+
+
+def test_resources_and_targets_are_reported(results):
+    assert results["images_mb"]["app"] > 0
+    assert results["memory_idle_mib"]["web-1"] > 0
+    assert results["memory_load_mib"]["web-1"] > 0
+    assert results["seed"]["posts"] >= SMOKE.posts
+    assert {t["passed"] for t in results["targets"]} <= {True, False, None}
+
+
+def test_drills_print_a_line_of_figures(stack, results, tmp_path):
+    outcome = drills.run_all(stack, quick=True, names=SMOKE_DRILLS, log=print)
+    assert [r["name"] for r in outcome["results"]] == SMOKE_DRILLS
+    for result in outcome["results"]:
+        assert result["summary"] in result["line"]
+        assert any(char.isdigit() for char in result["summary"])
+        assert result["figures"]
+    hostile = outcome["results"][0]["figures"]
+    assert hostile["requests"] == 100
+    written = report.write({"benchmark": results, "drills": outcome}, tmp_path)
+    assert "## Fault drills" in written.read_text()
