@@ -44,7 +44,7 @@ GITLAB_CI_LOCAL = node_modules/.bin/gitlab-ci-local --pull-policy if-not-present
 	--helper-image $(GCL_HELPER) --timestamps
 PIPELINE_JOBS ?= lint test
 
-.PHONY: test-pipeline pipeline-check pipeline-jobs pipeline-tools
+.PHONY: test-pipeline pipeline-check pipeline-jobs pipeline-tools test-deploy
 
 pipeline-tools: venv node_modules/.installed
 	@command -v rsync >/dev/null || { apt-get update -qq && apt-get install -y -qq rsync; }
@@ -59,6 +59,10 @@ pipeline-check: pipeline-tools ## .gitlab-ci.yml schema, rules, build/release/de
 	$(BIN)/check-jsonschema --builtin-schema vendor.gitlab-ci .gitlab-ci.yml
 	$(BIN)/pytest tests/pipeline
 
+test-deploy: venv ## deploy/deploy.sh for real: over SSH to a stand-in Docker host and registry
+	@command -v ssh >/dev/null || { apt-get update -qq && apt-get install -y -qq openssh-client; }
+	$(BIN)/pytest tests/pipeline -m deploy
+
 pipeline-jobs: pipeline-tools ## Run the lint and test jobs of .gitlab-ci.yml under gitlab-ci-local
 	rm -f reports/junit.xml reports/coverage.xml
 	for job in $(PIPELINE_JOBS); do $(GITLAB_CI_LOCAL) --job "$$job"; done
@@ -66,7 +70,7 @@ pipeline-jobs: pipeline-tools ## Run the lint and test jobs of .gitlab-ci.yml un
 	if [[ " $(PIPELINE_JOBS) " == *" test "* ]]; then \
 		test -s reports/junit.xml && test -s reports/coverage.xml; fi
 
-test-pipeline: pipeline-check pipeline-jobs ## The GitLab pipeline: static checks, then its lint and test jobs
+test-pipeline: pipeline-check test-deploy pipeline-jobs ## The GitLab pipeline: static checks, a real deploy, its lint and test jobs
 
 # --- Container stack: docker-compose.yml, tests in containers and through Nginx ---
 .PHONY: test-unit test-e2e

@@ -115,7 +115,9 @@ fi
 
 "${compose[@]}" config --quiet
 connect
-echo "deploy: Docker $(docker version --format '{{.Server.Version}}') on $DEPLOY_HOST" >&2
+# An assignment, so that an unreachable host stops the deploy here (set -e).
+engine="$(docker version --format '{{.Server.Version}}')"
+echo "deploy: Docker $engine on $DEPLOY_HOST" >&2
 registry_login
 # The project's images, always. PostgreSQL and Redis come from Docker Hub when the
 # host lacks them; updating those is a deliberate `pull db redis`, not a side effect.
