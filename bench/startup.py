@@ -7,13 +7,14 @@ from datetime import datetime
 
 from bench.stack import Stack
 
-# Lines the web container logs as it boots, in order: entrypoint.sh, then gunicorn.
-MARKERS = (
-    ("collectstatic", "entrypoint: collecting static files"),
-    ("migrate", "entrypoint: applying migrations"),
-    ("gunicorn", "Starting gunicorn"),
-    ("worker_booted", "Booting worker"),
-)
+# Lines the web container logs as it boots (entrypoint.sh, then gunicorn), each
+# naming the phase it begins. Phases are ordered by when they were logged.
+MARKERS = {
+    "entrypoint: applying migrations": "migrate (nothing to apply)",
+    "entrypoint: collecting static files": "collectstatic",
+    "Starting gunicorn": "gunicorn master start",
+    "Booting worker": "worker start -> /readyz 200 via Nginx",
+}
 
 
 def measure(stack: Stack, *, runs: int, log=print) -> dict:
@@ -64,25 +65,20 @@ def phases_from_logs(logs: str, *, up: float, container: float, ready: float) ->
     seen = {}
     for line in logs.splitlines():
         stamp, _, text = line.partition(" ")
-        for name, marker in MARKERS:
-            if marker in text and name not in seen:
+        for marker, phase in MARKERS.items():
+            if marker in text and phase not in seen:
                 at = _parse_time(stamp)
                 if at >= container - 1:  # this boot, not an earlier one
-                    seen[name] = at
-    points = [("up", up), ("container", container)]
-    points += [(name, seen[name]) for name, _ in MARKERS if name in seen]
-    points.append(("ready", ready))
-    labels = {
-        "container": "compose up -> container started",
-        "collectstatic": "wait_for_db and Django setup",
-        "migrate": "collectstatic",
-        "gunicorn": "migrate (nothing to apply)",
-        "worker_booted": "gunicorn master start",
-        "ready": "worker import -> /readyz 200 via Nginx",
-    }
+                    seen[phase] = at
+    starts = [
+        ("compose up -> container started", up),
+        ("entrypoint: wait_for_db, Django setup", container),
+        *sorted(seen.items(), key=lambda item: item[1]),
+    ]
+    ends = [at for _, at in starts[1:]] + [ready]
     return {
-        labels[name]: round(max(0.0, at - points[i][1]), 2)
-        for i, (name, at) in enumerate(points[1:])
+        phase: round(max(0.0, end - start), 2)
+        for (phase, start), end in zip(starts, ends, strict=True)
     }
 
 
