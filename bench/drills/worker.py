@@ -76,11 +76,12 @@ def _upload_and_kill(stack: Stack, *, token: str, count: int):
                 if len(ids) == count // 2:
                     half.set()
 
+    worker = stack.container("worker")  # looked up now: the kill must not wait
     uploader = threading.Thread(target=upload, daemon=True)
     uploader.start()
     half.wait(timeout=120)
     time.sleep(0.3)  # let the worker pick up the last upload's task
-    stack.docker("kill", "--signal", "KILL", stack.container("worker"))
+    stack.docker("kill", "--signal", "KILL", worker)
     killed_at = len(ids)
     unfinished = len(processing(stack, ids[:killed_at]))
     uploader.join(timeout=300)
