@@ -26,6 +26,10 @@ def run_all(stack: Stack, *, quick: bool = False, names=None, log=print) -> dict
         result["name"] = name
         log(result["line"])
         results.append(result)
+    for result in results:
+        if result["name"] == "worker_kill":
+            worker.follow_up(stack, result)
+            log(result["line"])
     return {
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "commit": machine.commit(),
