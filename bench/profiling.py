@@ -54,24 +54,54 @@ def profile(
 
 
 def summarize(raw: str, top: int = 12) -> dict:
-    """Shares of samples per function from py-spy's raw (collapsed) output."""
-    own, inclusive, total = Counter(), Counter(), 0
+    """Where the web workers' samples went, from py-spy's raw (collapsed) output.
+
+    Samples waiting for work (selector, queue, signals) are dropped. Of the rest,
+    `request_share` went to handling requests and `import_share` to importing
+    modules (a recycled worker loading Django again). `own` and `inclusive` rank
+    functions within request handling only: own time, and time with callees
+    minus the frames every request passes through.
+    """
+    own, inclusive = Counter(), Counter()
+    busy = requests = importing = 0
     for line in raw.splitlines():
         stack, _, count = line.rpartition(" ")
         if not stack or not count.isdigit():
             continue
-        frames = [_function(frame) for frame in stack.split(";")]
-        total += int(count)
+        frames = [
+            _function(f) for f in stack.split(";") if not f.startswith("process ")
+        ]
+        if not frames or frames[-1].startswith(IDLE):
+            continue
+        busy += int(count)
+        if any(frame.startswith("_find_and_load") for frame in frames):
+            importing += int(count)
+        if not any(frame.startswith(REQUEST) for frame in frames):
+            continue
+        requests += int(count)
         own[frames[-1]] += int(count)
         for frame in set(frames):
             inclusive[frame] += int(count)
-    if not total:
-        return {"samples": 0, "own": [], "inclusive": []}
+    if not requests:
+        return {"samples": busy, "own": [], "inclusive": []}
     return {
-        "samples": total,
-        "own": _shares(own, total, top),
-        "inclusive": _shares(_interesting(inclusive), total, top),
+        "samples": busy,
+        "request_share": round(requests / busy, 3),
+        "import_share": round(importing / busy, 3),
+        "own": _shares(own, requests, top),
+        "inclusive": _shares(_interesting(inclusive), requests, top),
     }
+
+
+REQUEST = "WSGIHandler.__call__"
+IDLE = (
+    "EpollSelector.select",
+    "Arbiter.wait_for_signals",
+    "Arbiter.sleep",
+    "_worker (concurrent/futures/thread.py)",
+    "Condition.wait",
+    "select (",
+)
 
 
 def _function(frame: str) -> str:
@@ -80,13 +110,15 @@ def _function(frame: str) -> str:
 
 def _interesting(counts: Counter) -> Counter:
     """Inclusive counts without the frames every request passes through."""
-    plumbing = ("threading.py", "concurrent/futures", "gunicorn/", "handlers/base.py")
+    plumbing = (
+        "threading.py", "concurrent/futures", "gunicorn", "handlers/base.py",
+        "handlers/exception.py", "handlers/wsgi.py", "utils/deprecation.py",
+        "apps/core/middleware.py", "whitenoise/middleware.py",
+        "rest_framework/views.py",
+        "rest_framework/viewsets.py", "csrf.py", "django/views/generic/base.py",
+    )  # fmt: skip
     return Counter(
-        {
-            frame: n
-            for frame, n in counts.items()
-            if not any(p in frame for p in plumbing)
-        }
+        {f: n for f, n in counts.items() if not any(p in f for p in plumbing)}
     )
 
 
