@@ -40,6 +40,10 @@ class Post(models.Model):
         indexes = [
             # The public feed: published posts, newest first.
             models.Index(fields=["published", "-created_at"], name="post_feed_idx"),
+            # A signed-in caller's feed (published OR their own): scanned in feed
+            # order and filtered, it stops after one page instead of sorting every
+            # matching row, which an OR cannot take from post_feed_idx.
+            models.Index(fields=["-created_at", "-id"], name="post_created_idx"),
             # The stuck-thumbnail sweep reads only the few posts in `processing`.
             models.Index(
                 fields=["thumbnail_requested_at"],
