@@ -6,7 +6,7 @@ import time
 from bench import api, machine, profiling, startup, targets, wrk
 from bench.profiles import Profile
 from bench.scenarios import BY_NAME, SCENARIOS
-from bench.stack import Stack, image_sizes
+from bench.stack import Stack, image_sizes, largest_packages
 
 
 def run(stack: Stack, profile: Profile, *, log=print) -> dict:
@@ -23,6 +23,7 @@ def run(stack: Stack, profile: Profile, *, log=print) -> dict:
     stack.up()
     results["seed"] = seed(stack, profile, log=log)
     results["images_mb"] = image_sizes()
+    results["largest_packages_mb"] = largest_packages()
     token = api.access_token(stack.base_url)
     ids = sample_ids(stack)
     time.sleep(3)

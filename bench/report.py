@@ -215,6 +215,12 @@ def _resources(benchmark: dict, drawn: list[str]) -> str:
             "`python:3.13-slim` the application image starts from):",
             _table(["image", "MB"], [[k, v] for k, v in sorted(images.items())]),
         ]
+    packages = benchmark.get("largest_packages_mb")
+    if packages:
+        text += [
+            "The largest installed packages in the application image's virtualenv:",
+            _table(["package", "MB"], [[k, v] for k, v in packages.items()]),
+        ]
     if idle:
         text += [
             "Memory per container (MiB, `docker stats --no-stream`): idle after "

@@ -165,6 +165,22 @@ def image_sizes() -> dict[str, float]:
     return sizes
 
 
+def largest_packages(top: int = 8) -> dict[str, float]:
+    """MB of the biggest installed distributions in the application image's venv."""
+    out = _run(
+        [
+            "docker", "run", "--rm", "--entrypoint", "sh", APP_IMAGE, "-c",
+            "du -sk /opt/venv/lib/python3*/site-packages/* | sort -rn | head -n "
+            + str(int(top)),
+        ]
+    )  # fmt: skip
+    sizes = {}
+    for line in out.splitlines():
+        kib, path = line.split(maxsplit=1)
+        sizes[path.rsplit("/", 1)[-1]] = round(int(kib) * 1024 / 1e6, 1)
+    return sizes
+
+
 def parse_size(text: str) -> float:
     """Bytes in a docker size such as "123.4MiB" or "1.2GB"."""
     match = re.fullmatch(r"\s*([\d.]+)\s*([A-Za-z]*)\s*", text)
