@@ -1,10 +1,14 @@
-"""deploy/deploy.sh for real: over SSH to a Docker host, images from a registry.
+"""The build, release and deploy jobs' scripts for real, as GitLab runs them.
 
-The deploy target is a container running sshd and the docker CLI on this machine's
-engine (tests/pipeline/deploy-target/), the registry a local distribution registry:
-what a GitLab deploy job meets, minus the network. Run by `make test-deploy`.
+Each script runs in a stand-in for the jobs' docker images (bash, docker CLI, buildx,
+compose, ssh: tests/pipeline/deploy-target/runner.Dockerfile) on this machine's
+engine, against a registry with a password and a deploy target that is an SSH server
+with the docker CLI: what the jobs meet on GitLab, minus the network. In order:
+build for a commit, deploy it (staging), release it as a tag, deploy the tag.
+Run by `make test-deploy`.
 """
 
+import base64
 import json
 import os
 import secrets
@@ -21,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TARGET_DIR = ROOT / "tests" / "pipeline" / "deploy-target"
 PROJECT = f"drf-deploy-{os.getpid()}"
 SHA = secrets.token_hex(20)
+TAG = "v1.0.0"
 
 pytestmark = pytest.mark.deploy
 
@@ -37,8 +42,8 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def start_container(name, dockerfile, port, *args):
-    image = f"drf-reference/{name}"
+def build_image(name):
+    image = f"drf-reference/deploy-target-{name}"
     sh(
         "docker",
         "build",
@@ -46,9 +51,14 @@ def start_container(name, dockerfile, port, *args):
         "--tag",
         image,
         "--file",
-        str(TARGET_DIR / dockerfile),
+        str(TARGET_DIR / f"{name}.Dockerfile"),
         str(TARGET_DIR),
     )
+    return image
+
+
+def start_container(name, port, *args):
+    image = build_image(name)
     container = f"{PROJECT}-{name}"
     host_port = free_port()
     sh(
@@ -84,12 +94,21 @@ def answers(url):
         return False
 
 
+def post_json(url, payload):
+    request = urllib.request.Request(  # noqa: S310
+        url,
+        data=json.dumps(payload).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        return response.status
+
+
 @pytest.fixture(scope="module")
 def registry():
     account = {"user": "gitlab-ci-token", "password": secrets.token_urlsafe(16)}
     container, port = start_container(
-        "deploy-target-registry",
-        "registry.Dockerfile",
+        "registry",
         5000,
         "--env",
         f"REGISTRY_USER={account['user']}",
@@ -101,6 +120,28 @@ def registry():
         yield {"host": f"127.0.0.1:{port}", **account}
     finally:
         subprocess.run(["docker", "rm", "--force", container], capture_output=True)
+
+
+def manifest_digest(registry, repository, reference):
+    """The registry's digest for repository:reference (None when it has none)."""
+    credentials = f"{registry['user']}:{registry['password']}".encode()
+    request = urllib.request.Request(
+        f"http://{registry['host']}/v2/{repository}/manifests/{reference}",
+        method="HEAD",
+        headers={
+            "Authorization": "Basic " + base64.b64encode(credentials).decode(),
+            "Accept": "application/vnd.docker.distribution.manifest.v2+json, "
+            "application/vnd.oci.image.index.v1+json, "
+            "application/vnd.oci.image.manifest.v1+json",
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            return response.headers["Docker-Content-Digest"]
+    except urllib.error.HTTPError as error:
+        if error.code == 404:
+            return None
+        raise
 
 
 @pytest.fixture(scope="module")
@@ -120,8 +161,7 @@ def ssh_host(tmp_path_factory):
         str(key),
     )
     container, port = start_container(
-        "deploy-target-host",
-        "host.Dockerfile",
+        "host",
         22,
         "--volume",
         "/var/run/docker.sock:/var/run/docker.sock",
@@ -147,9 +187,11 @@ def ssh_host(tmp_path_factory):
         wait_for(host_key, "the SSH host key")
         algorithm, blob = host_key().split()[:2]
         yield {
+            "keys": keys,
             "DEPLOY_HOST": f"root@127.0.0.1:{port}",
-            # A GitLab "File" variable arrives as a path; known hosts as text.
-            "SSH_PRIVATE_KEY": str(key),
+            # A GitLab "File" variable arrives as a path (mounted below); the known
+            # hosts as a plain variable's text.
+            "SSH_PRIVATE_KEY": "/keys/deploy_key",
             "SSH_KNOWN_HOSTS": f"[127.0.0.1]:{port} {algorithm} {blob}",
         }
     finally:
@@ -157,70 +199,60 @@ def ssh_host(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def pushed_images(registry, tmp_path_factory):
-    """The images the build job would have pushed for commit SHA."""
-    env = {
-        **os.environ,
-        "DOCKER_CONFIG": str(tmp_path_factory.mktemp("build-docker-config")),
-        # Only so compose can read docker-compose.yml; nothing is deployed with them.
-        "SECRET_KEY": "build-only",
-        "JWT_SIGNING_KEY": "build-only",
-        "POSTGRES_PASSWORD": "build-only",
-    }
-    sh(
-        "docker",
-        "compose",
-        "--env-file",
-        "/dev/null",
-        "build",
-        "web",
-        "nginx",
-        cwd=ROOT,
-        env=env,
-    )
-    subprocess.run(
-        [
-            "docker",
-            "login",
-            "--username",
-            registry["user"],
-            "--password-stdin",
-            registry["host"],
-        ],
-        input=registry["password"],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    repository = f"{registry['host']}/acme/api"
-    pushed = []
-    for local, remote in (
-        ("drf-reference-app:latest", f"{repository}:{SHA}"),
-        ("drf-reference-nginx:latest", f"{repository}/nginx:{SHA}"),
-    ):
-        sh("docker", "tag", local, remote)
-        sh("docker", "push", "--quiet", remote, env=env)
-        pushed.append(remote)
-    yield repository
-    subprocess.run(["docker", "image", "rm", *pushed], capture_output=True)
-
-
-@pytest.fixture(scope="module")
-def deployed(registry, ssh_host, pushed_images, tmp_path_factory):
-    http_port = free_port()
-    env = {
-        "PATH": os.environ["PATH"],
-        "HOME": os.environ.get("HOME", "/root"),
-        # GitLab's own variables.
+def job(registry, ssh_host):
+    """Runs a deploy/ script the way its GitLab job does, with GitLab's variables."""
+    runner = build_image("runner")
+    gitlab = {
         "CI_REGISTRY": registry["host"],
         "CI_REGISTRY_USER": registry["user"],
         "CI_REGISTRY_PASSWORD": registry["password"],
-        "CI_REGISTRY_IMAGE": pushed_images,
+        "CI_REGISTRY_IMAGE": f"{registry['host']}/acme/api",
         "CI_COMMIT_SHA": SHA,
-        "CI_ENVIRONMENT_SLUG": "staging",
-        # The project's CI/CD variables.
-        **ssh_host,
+        "CI_DEFAULT_BRANCH": "main",
+        "CI_PROJECT_URL": "https://gitlab.example.com/acme/api",
+    }
+
+    def run(script, **variables):
+        variables = {**gitlab, **variables}
+        command = [
+            "docker",
+            "run",
+            "--rm",
+            "--network",
+            "host",
+            # In place of the docker:dind service: this machine's engine.
+            "--volume",
+            "/var/run/docker.sock:/var/run/docker.sock",
+            "--volume",
+            f"{ROOT}:/builds/acme/api:ro",
+            "--volume",
+            f"{ssh_host['keys']}:/keys:ro",
+            "--workdir",
+            "/builds/acme/api",
+        ]
+        for name in variables:
+            command += ["--env", name]  # the value comes from the environment below
+        command += [runner, "bash", f"deploy/{script}"]
+        return subprocess.run(
+            command,
+            env={**os.environ, **variables},
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
+
+    return run
+
+
+@pytest.fixture(scope="module")
+def site(job, ssh_host, registry):
+    """The deploy jobs' CI/CD variables, and where the deployed site answers."""
+    http_port = free_port()
+    variables = {
+        "DEPLOY_HOST": ssh_host["DEPLOY_HOST"],
+        "SSH_PRIVATE_KEY": ssh_host["SSH_PRIVATE_KEY"],
+        "SSH_KNOWN_HOSTS": ssh_host["SSH_KNOWN_HOSTS"],
         "COMPOSE_PROJECT_NAME": PROJECT,
         "SECRET_KEY": secrets.token_urlsafe(50),
         "JWT_SIGNING_KEY": secrets.token_urlsafe(50),
@@ -229,27 +261,9 @@ def deployed(registry, ssh_host, pushed_images, tmp_path_factory):
         "AWS_STORAGE_BUCKET_NAME": "media",
         "HTTP_PORT": str(http_port),
         "LOG_LEVEL": "WARNING",
-        # docker login stores the registry's credentials here, not in ~/.docker.
-        "DOCKER_CONFIG": str(tmp_path_factory.mktemp("docker-config")),
     }
-
-    def deploy():
-        return subprocess.run(
-            [str(ROOT / "deploy" / "deploy.sh")],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-
     try:
-        yield {
-            "deploy": deploy,
-            "first": deploy(),
-            "url": f"http://127.0.0.1:{http_port}",
-        }
+        yield {"variables": variables, "url": f"http://127.0.0.1:{http_port}"}
     finally:
         subprocess.run(
             [
@@ -265,6 +279,38 @@ def deployed(registry, ssh_host, pushed_images, tmp_path_factory):
             ],
             capture_output=True,
         )
+        # What build.sh tagged and the deploys pulled, on this same engine.
+        images = [
+            f"{registry['host']}/{repository}:{tag}"
+            for repository in ("acme/api", "acme/api/nginx")
+            for tag in (SHA, "develop", TAG)
+        ]
+        subprocess.run(["docker", "image", "rm", *images], capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def built(job):
+    return job("build.sh", CI_COMMIT_REF_SLUG="develop")
+
+
+@pytest.fixture(scope="module")
+def staged(built, job, site):
+    return job("deploy.sh", CI_ENVIRONMENT_SLUG="staging", **site["variables"])
+
+
+@pytest.fixture(scope="module")
+def released(staged, job):
+    return job("release.sh", CI_COMMIT_TAG=TAG)
+
+
+@pytest.fixture(scope="module")
+def redeployed(released, job, site):
+    return job(
+        "deploy.sh",
+        CI_ENVIRONMENT_SLUG="production",
+        CI_COMMIT_TAG=TAG,
+        **site["variables"],
+    )
 
 
 def containers(service):
@@ -281,26 +327,28 @@ def containers(service):
     return names.split()
 
 
-def test_the_deploy_succeeds(deployed):
-    result = deployed["first"]
-    assert result.returncode == 0, result.stdout + result.stderr
-
-
-def test_the_site_answers_through_nginx_with_a_migrated_database(deployed):
-    request = urllib.request.Request(  # noqa: S310
-        deployed["url"] + "/api/v1/auth/register/",
-        data=json.dumps(
-            {"email": "deploy@example.com", "password": "correct-horse-battery"}
-        ).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-        assert response.status == 201
-
-
-def test_containers_run_the_commits_images_with_the_ci_variables(deployed):
+def web_container():
     (web,) = containers("web")
-    config = json.loads(sh("docker", "inspect", web))[0]["Config"]
+    return json.loads(sh("docker", "inspect", web))[0]
+
+
+def test_build_pushes_both_images_for_the_commit(built, registry):
+    assert built.returncode == 0, built.stdout + built.stderr
+    for repository in ("acme/api", "acme/api/nginx"):
+        assert manifest_digest(registry, repository, SHA)
+
+
+def test_deploy_serves_the_commit_through_nginx_with_a_migrated_database(staged, site):
+    assert staged.returncode == 0, staged.stdout + staged.stderr
+    status = post_json(
+        site["url"] + "/api/v1/auth/register/",
+        {"email": "deploy@example.com", "password": "correct-horse-battery"},
+    )
+    assert status == 201
+
+
+def test_the_containers_get_the_ci_variables(staged):
+    config = web_container()["Config"]
     assert config["Image"].endswith(f"/acme/api:{SHA}")
     environment = dict(item.split("=", 1) for item in config["Env"])
     assert environment["ALLOWED_HOSTS"] == "127.0.0.1,localhost"
@@ -310,13 +358,31 @@ def test_containers_run_the_commits_images_with_the_ci_variables(deployed):
         assert containers(service), f"{service} is not running"
 
 
-def test_web_left_migrations_to_the_one_off(deployed):
-    (web,) = containers("web")
-    logs = subprocess.run(["docker", "logs", web], capture_output=True, text=True)
+def test_web_left_migrations_to_the_one_off(staged):
+    logs = subprocess.run(
+        ["docker", "logs", web_container()["Name"].lstrip("/")],
+        capture_output=True,
+        text=True,
+    )
     assert "not applying migrations" in logs.stdout + logs.stderr
 
 
-def test_a_second_deploy_of_the_same_commit_is_a_no_op_that_succeeds(deployed):
-    result = deployed["deploy"]()
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "No migrations to apply" in result.stdout + result.stderr
+def test_release_tags_the_built_images_without_rebuilding(released, registry):
+    assert released.returncode == 0, released.stdout + released.stderr
+    assert "docker build" not in released.stdout
+    for repository in ("acme/api", "acme/api/nginx"):
+        assert manifest_digest(registry, repository, TAG) == manifest_digest(
+            registry, repository, SHA
+        )
+
+
+def test_deploying_the_tag_replaces_the_containers_and_keeps_the_data(redeployed, site):
+    assert redeployed.returncode == 0, redeployed.stdout + redeployed.stderr
+    assert "No migrations to apply" in redeployed.stdout + redeployed.stderr
+    assert web_container()["Config"]["Image"].endswith(f"/acme/api:{TAG}")
+    # The user registered before the rollout still logs in.
+    status = post_json(
+        site["url"] + "/api/v1/auth/token/",
+        {"email": "deploy@example.com", "password": "correct-horse-battery"},
+    )
+    assert status == 200
