@@ -59,7 +59,7 @@ pipeline-check: pipeline-tools ## .gitlab-ci.yml schema, rules, build/release/de
 	$(BIN)/check-jsonschema --builtin-schema vendor.gitlab-ci .gitlab-ci.yml
 	$(BIN)/pytest tests/pipeline
 
-test-deploy: venv ## deploy/deploy.sh for real: over SSH to a stand-in Docker host and registry
+test-deploy: venv ## build, release and deploy scripts for real: stand-in registry and SSH host
 	@command -v ssh >/dev/null || { apt-get update -qq && apt-get install -y -qq openssh-client; }
 	$(BIN)/pytest tests/pipeline -m deploy
 
