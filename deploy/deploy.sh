@@ -20,7 +20,8 @@
 #   DEPLOY_HOST      user@host[:port] of the Docker host (ssh); required unless dry run
 #   SSH_PRIVATE_KEY  key for DEPLOY_HOST: a file path (GitLab "File" variable) or the
 #                    key itself; without it, ssh's own keys and agent are tried
-#   SSH_KNOWN_HOSTS  DEPLOY_HOST's host key line(s): a file path or the lines themselves
+#   SSH_KNOWN_HOSTS  DEPLOY_HOST's host key line(s): a file path or the lines
+#                    themselves; required unless dry run
 #   IMAGE_TAG        image tag to deploy; default: the tag, else the commit SHA
 #   DEPLOY_DRY_RUN=1 print the plan (stderr) and the rendered configuration (stdout),
 #                    and touch nothing
@@ -68,8 +69,8 @@ file_or_value() {
 }
 
 # Points the docker CLI at DEPLOY_HOST's engine through ssh, with the deploy key and
-# the pinned host key. What ssh needs lives in a private directory removed on exit:
-# nothing in ~/.ssh is read or changed.
+# the pinned host key. Key, known hosts and config live in a private directory
+# removed on exit: ~/.ssh is never changed, and its config and known_hosts unused.
 connect() {
   : "${DEPLOY_HOST:?DEPLOY_HOST is required: user@host of the Docker host}"
   : "${SSH_KNOWN_HOSTS:?SSH_KNOWN_HOSTS is required: the host key line(s) of DEPLOY_HOST}"
