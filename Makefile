@@ -6,11 +6,6 @@ SHELL := /bin/bash
 
 VENV ?= .venv
 BIN := $(VENV)/bin
-# Every shell script in the repository (by shebang), for shellcheck.
-SHELL_SCRIPTS = $(shell grep -rlE '^\#!/usr/bin/env (ba)?sh|^\#!/bin/(ba)?sh' \
-	--exclude-dir=.git --exclude-dir=.venv --exclude-dir=node_modules \
-	--exclude-dir=.gitlab-ci-local --exclude-dir=docs .)
-DOCKERFILES = $(shell find . -name Dockerfile -not -path './node_modules/*' -not -path './.venv/*')
 
 .PHONY: help venv requirements lint test
 
@@ -28,11 +23,12 @@ $(VENV)/.installed: requirements/host.txt
 requirements: ## Recompile the pinned requirements/*.txt (pip-tools)
 	bash requirements/compile.sh
 
-lint: venv ## ruff, hadolint and shellcheck
+# The same scripts the GitLab lint job runs, so both find every Dockerfile and script.
+lint: venv ## ruff, hadolint on every Dockerfile, shellcheck on every shell script
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/hadolint $(DOCKERFILES)
-	$(BIN)/shellcheck $(SHELL_SCRIPTS)
+	PATH="$(CURDIR)/$(BIN):$$PATH" scripts/lint-dockerfiles.sh
+	PATH="$(CURDIR)/$(BIN):$$PATH" scripts/lint-shell.sh
 
 test: lint test-unit test-e2e test-pipeline ## THE test command: lint, unit, end-to-end, pipeline
 
