@@ -18,6 +18,8 @@ class Profile:
     scaling_connections: int = 32
     # Cold starts measured (each stops and starts the whole stack).
     cold_starts: int = 0
+    # Seconds to wait at most for the machine's load to settle before measuring.
+    quiet_wait: float = 0
     # Web configurations tried on the scaling scenario: (label, environment).
     experiments: tuple[tuple[str, dict], ...] = ()
     # Scenarios sampled with py-spy at `scaling_connections`, when it is installed.
@@ -33,12 +35,17 @@ FULL = Profile(
     posts=10_000,
     workers=(1, 2, 4),
     cold_starts=3,
+    quiet_wait=600,
     profiled=("baseline", "anon_list", "auth_list"),
     experiments=(
         ("defaults (2 workers x 4 threads)", {}),
         ("no worker recycling", {"GUNICORN_MAX_REQUESTS": "0"}),
         ("2 workers x 1 thread", {"GUNICORN_THREADS": "1"}),
         ("4 workers x 1 thread", {"GUNICORN_WORKERS": "4", "GUNICORN_THREADS": "1"}),
+        (
+            "access log to /dev/null",
+            {"GUNICORN_CMD_ARGS": "--access-logfile=/dev/null"},
+        ),
     ),
 )
 SMOKE = Profile(

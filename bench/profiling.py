@@ -56,14 +56,13 @@ def profile(
 def summarize(raw: str, top: int = 12) -> dict:
     """Where the web workers' samples went, from py-spy's raw (collapsed) output.
 
-    Samples waiting for work (selector, queue, signals) are dropped. Of the rest,
-    `request_share` went to handling requests and `import_share` to importing
-    modules (a recycled worker loading Django again). `own` and `inclusive` rank
-    functions within request handling only: own time, and time with callees
-    minus the frames every request passes through.
+    Samples waiting for work (selector, queue, signals) are dropped. The rest are
+    split into `shares` by CATEGORIES (first match wins). `own` and `inclusive`
+    rank functions within Django's request handling only: own time, and time with
+    callees minus the frames every request passes through.
     """
-    own, inclusive = Counter(), Counter()
-    busy = requests = importing = 0
+    own, inclusive, shares = Counter(), Counter(), Counter()
+    busy = 0
     for line in raw.splitlines():
         stack, _, count = line.rpartition(" ")
         if not stack or not count.isdigit():
@@ -74,26 +73,40 @@ def summarize(raw: str, top: int = 12) -> dict:
         if not frames or frames[-1].startswith(IDLE):
             continue
         busy += int(count)
-        if any(frame.startswith("_find_and_load") for frame in frames):
-            importing += int(count)
-        if not any(frame.startswith(REQUEST) for frame in frames):
+        category = _category(frames)
+        shares[category] += int(count)
+        if category != REQUEST_CATEGORY:
             continue
-        requests += int(count)
         own[frames[-1]] += int(count)
         for frame in set(frames):
             inclusive[frame] += int(count)
-    if not requests:
-        return {"samples": busy, "own": [], "inclusive": []}
+    requests = shares[REQUEST_CATEGORY] or 1
     return {
         "samples": busy,
-        "request_share": round(requests / busy, 3),
-        "import_share": round(importing / busy, 3),
+        "shares": {
+            name: round(shares[name] / (busy or 1), 3) for name, _ in CATEGORIES
+        },
         "own": _shares(own, requests, top),
         "inclusive": _shares(_interesting(inclusive), requests, top),
     }
 
 
-REQUEST = "WSGIHandler.__call__"
+REQUEST_CATEGORY = "Django request handling"
+CATEGORIES = (
+    ("importing modules (a recycled worker starting)", "_find_and_load"),
+    ("gunicorn access log", "JsonLogger.access"),
+    (REQUEST_CATEGORY, "WSGIHandler.__call__"),
+    ("other gunicorn work (parse, write, poll)", ""),
+)
+
+
+def _category(frames: list[str]) -> str:
+    for name, marker in CATEGORIES:
+        if any(frame.startswith(marker) for frame in frames):
+            return name
+    return CATEGORIES[-1][0]
+
+
 IDLE = (
     "EpollSelector.select",
     "Arbiter.wait_for_signals",

@@ -76,9 +76,19 @@ def _header(results: dict) -> str:
             f"profile `{benchmark['profile']}`; 1-minute load average "
             f"{benchmark['load_average_start']} at the start and "
             f"{benchmark['load_average_end']} at the end (the stack and wrk share the "
-            "same cores; anything else running skews the figures)."
+            "same cores; anything else running skews the figures). "
+            + _quiet(benchmark.get("quiet_wait"))
         )
     return "\n\n".join(lines)
+
+
+def _quiet(wait: dict | None) -> str:
+    if not wait:
+        return ""
+    return (
+        f"Before measuring, the harness waited {wait['seconds']} s for the load "
+        f"average to fall below {wait['threshold']:g} (it was {wait['load_average']})."
+    )
 
 
 def _summary(benchmark: dict) -> str:
@@ -292,10 +302,14 @@ def _profiles(benchmark: dict) -> str:
         if not summary.get("samples"):
             text.append(f"`{name}`: {summary.get('skipped', 'no samples')}")
             continue
+        shares = ", ".join(
+            f"{name} {_percent(share)}" for name, share in summary["shares"].items()
+        )
         text += [
-            f"`{name}` under load, {summary['samples']} samples of the web workers: "
-            "the functions holding the most samples themselves, and (without the "
-            "server's plumbing) the most samples including their callees.",
+            f"`{name}` under load: {summary['samples']} busy samples of the web "
+            f"workers: {shares}. Within Django's request handling: the functions "
+            "holding the most samples themselves, and (without the server's "
+            "plumbing) the most samples including their callees.",
             _table(
                 ["own time", "share", "including callees", "share"],
                 _pairs(summary["own"], summary["inclusive"]),

@@ -24,7 +24,7 @@ IMAGES = {
     "s3": "drf-reference-s3:bench",
 }
 BASE_IMAGE = "python:3.13-slim"
-_NOT_INHERITED = ("AWS_", "POSTGRES_", "GUNICORN_", "NGINX_", "DJANGO_", "WEB_")
+_NOT_INHERITED = ("AWS_", "POSTGRES_", "GUNICORN", "NGINX_", "DJANGO_", "WEB_")
 _UNITS = {"b": 1, "kib": 2**10, "mib": 2**20, "gib": 2**30, "kb": 1e3, "mb": 1e6}
 
 
