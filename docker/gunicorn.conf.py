@@ -49,6 +49,9 @@ access_log_format = (
 class JsonLogger(Logger):
     """Writes gunicorn's access and error logs as one JSON object per line.
 
+    The keys are the application's (apps/core/logging.py): timestamp, level,
+    logger, message and request_id, so one query reads every process's records.
+
     Access entries name their fields explicitly, so headers such as Authorization
     and Cookie can never reach the log.
     """
@@ -65,17 +68,22 @@ class JsonLogger(Logger):
         if not (self.cfg.accesslog or self.cfg.logconfig or self.cfg.syslog):
             return
         headers = {name.lower(): value for name, value in req.headers}
+        method = environ.get("REQUEST_METHOD", "")
+        path = environ.get("PATH_INFO", "")
+        status = _status_code(resp)
+        # The keys of the application's own JSON records come first.
         entry = {
-            "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "level": "INFO",
             "logger": "gunicorn.access",
-            "request_id": headers.get("x-request-id", ""),
+            "message": f"{method} {path} {status}",
+            "request_id": headers.get("x-request-id", "-"),
             "remote_addr": environ.get("REMOTE_ADDR", ""),
             "forwarded_for": headers.get("x-forwarded-for", ""),
-            "method": environ.get("REQUEST_METHOD", ""),
-            "path": environ.get("PATH_INFO", ""),
+            "method": method,
+            "path": path,
             "query": environ.get("QUERY_STRING", ""),
-            "status": _status_code(resp),
+            "status": status,
             "bytes": getattr(resp, "sent", None),
             "duration_ms": round(request_time.total_seconds() * 1000, 1),
             "user_agent": headers.get("user-agent", ""),
@@ -89,10 +97,11 @@ class JsonLogger(Logger):
 class _JsonErrorFormatter(logging.Formatter):
     def format(self, record):
         entry = {
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "timestamp": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
+            "request_id": "-",
         }
         if record.exc_info:
             entry["exc_info"] = self.formatException(record.exc_info)
