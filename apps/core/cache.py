@@ -31,7 +31,15 @@ class FailOpenRedisCache(RedisCache):
     failing every request; /readyz still reports Redis as down.
     """
 
-    get = _fail_open(RedisCache.get)
+    def get(self, key, default=None, version=None):
+        # The caller's default, not None: DRF's throttles read their history with
+        # get(key, []) and fail with a TypeError on None.
+        try:
+            return super().get(key, default, version)
+        except _DOWN as exc:
+            logger.warning("cache unavailable, failing open: %s", exc)
+            return default
+
     get_many = _fail_open(RedisCache.get_many, default=dict)
     set = _fail_open(RedisCache.set)
     set_many = _fail_open(RedisCache.set_many, default=list)
