@@ -28,7 +28,11 @@ def user_register(*, email: str, password: str) -> User:
     user.set_password(password)
     user.full_clean()
     user.save()
-    transaction.on_commit(lambda: send_welcome_email.delay(user_id=user.pk))
+    # robust: the account is committed by now; a broker outage must not turn the
+    # registration into a 500 (the welcome email is then not sent; see README).
+    transaction.on_commit(
+        lambda: send_welcome_email.delay(user_id=user.pk), robust=True
+    )
     return user
 
 
