@@ -1,0 +1,234 @@
+"""Factor XI, logs as event streams: stdout only, one JSON format, one request id.
+
+The secrets check reads the logs of everything the suite did before it (modules
+run in name order), so the disruptive factor tests' logins are all in scope.
+"""
+
+import json
+import re
+import secrets
+import subprocess
+import time
+
+import pytest
+
+from tests.e2e.factors import (
+    ME,
+    REGISTER,
+    SECRETS_USED,
+    TOKEN,
+    create_image_post,
+    new_user,
+    remember_secret,
+    wait_until,
+)
+
+SERVICES = ["web", "worker", "beat", "nginx", "s3", "db", "redis"]
+APP_SERVICES = ["web", "worker", "beat"]
+RECORD_KEYS = {"timestamp", "level", "logger", "message", "request_id"}
+LOG_FILE = re.compile(r"(\.log$|\.log\.\d+$|/var/log/|/logs?/)")
+# Text that only a log record in some library's default format would produce:
+# Python's logging.basicConfig, Celery's and gunicorn's own formatters.
+TEXT_RECORD = re.compile(
+    r"^(DEBUG|INFO|WARNING|ERROR|CRITICAL):[\w.]+:"
+    r"|^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+: [A-Z]+/"
+    r"|^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4}\] \[\d+\] \[[A-Z]+\]"
+    r"|^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d\S* (DEBUG|INFO|WARNING|ERROR|CRITICAL) "
+)
+JWT = re.compile(r"eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]{8,}")
+
+
+def open_files(container):
+    """What every process in the container has open, as /proc shows its owner."""
+    script = 'for f in /proc/[0-9]*/fd/*; do readlink "$f"; done 2>/dev/null; true'
+    result = subprocess.run(
+        ["docker", "exec", container, "sh", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return set(result.stdout.split())
+
+
+def files_written(container):
+    """Paths the container added or changed in its own filesystem layer."""
+    result = subprocess.run(
+        ["docker", "diff", container],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return [line.split(None, 1)[1] for line in result.stdout.splitlines()]
+
+
+def pid1_output(container):
+    script = "readlink /proc/1/fd/1; readlink /proc/1/fd/2"
+    result = subprocess.run(
+        ["docker", "exec", container, "sh", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return result.stdout.split()
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_process_writes_to_stdout_and_stderr_only(stack, service):
+    for container in stack.container_ids(service):
+        # Docker collects the main process's stdout and stderr through pipes.
+        for target in pid1_output(container):
+            assert target.startswith("pipe:") or target == "/dev/null", target
+        logs_open = sorted(
+            path for path in open_files(container) if LOG_FILE.search(path)
+        )
+        assert not logs_open, f"{service} has log files open: {logs_open}"
+        written = [path for path in files_written(container) if LOG_FILE.search(path)]
+        assert not written, f"{service} wrote log files: {written}"
+
+
+def records(logs):
+    """(service, line) for each line of `docker compose logs` output."""
+    for raw in logs.splitlines():
+        prefix, _, line = raw.partition("|")
+        yield prefix.strip().rsplit("-", 1)[0], line.strip()
+
+
+def json_records(logs, request_id):
+    """service -> the JSON entries carrying `request_id`."""
+    found = {}
+    for service, line in records(logs):
+        if request_id in line and line.startswith("{"):
+            entry = json.loads(line)
+            if entry.get("request_id") == request_id:
+                found.setdefault(service, []).append(entry)
+    return found
+
+
+def wait_for_trace(stack, request_id, worker_message):
+    """The request's JSON entries per service, once the worker logged its part."""
+
+    def complete():
+        found = json_records(stack.logs(), request_id)
+        worker = found.get("worker", [])
+        return found if any(worker_message in e["message"] for e in worker) else None
+
+    return wait_until(complete, timeout=60, what=f"the worker's {worker_message!r}")
+
+
+def test_app_processes_log_json_lines_with_the_request_id(stack, client):
+    request_id = f"e2e-json-{time.time_ns()}"
+    client.get(ME, headers={"X-Request-ID": request_id})
+    wait_until(lambda: request_id in stack.logs("web"), timeout=30, what="the log line")
+
+    for service in APP_SERVICES:
+        lines = [line for _, line in records(stack.logs(service)) if line]
+        entries = [json.loads(line) for line in lines if line.startswith("{")]
+        assert entries, f"{service} logged no JSON"
+        for entry in entries:
+            assert set(entry) >= RECORD_KEYS, (service, entry)
+        text_records = [line for line in lines if TEXT_RECORD.match(line)]
+        assert not text_records, f"{service} logged text records: {text_records[:5]}"
+        tracebacks = [line for line in lines if line.startswith("Traceback")]
+        assert not tracebacks, f"{service} printed a traceback outside the log"
+
+
+def test_gunicorn_access_log_has_the_app_log_format(stack, client):
+    request_id = f"e2e-access-{time.time_ns()}"
+    client.get("/healthz", headers={"X-Request-ID": request_id})
+    entries = wait_until(
+        lambda: json_records(stack.logs("web"), request_id).get("web"),
+        timeout=30,
+        what="the access log entry",
+    )
+    (entry,) = entries
+    assert set(entry) >= RECORD_KEYS, entry
+    assert entry["logger"] == "gunicorn.access"
+    assert entry["level"] == "INFO"
+    assert (entry["method"], entry["path"], entry["status"]) == ("GET", "/healthz", 200)
+    assert entry["message"] == "GET /healthz 200"
+
+
+def test_console_format_is_readable_text(stack):
+    """LOG_FORMAT=console: Django's and gunicorn's records as plain text lines."""
+    request_id = f"e2e-console-{time.time_ns()}"
+    probe = (
+        "import time, urllib.request as u\n"
+        "for _ in range(100):\n"
+        "    try:\n"
+        "        u.urlopen(u.Request('http://127.0.0.1:8001/healthz',"
+        f" headers={{'X-Request-ID': '{request_id}'}}), timeout=2); break\n"
+        "    except OSError: time.sleep(0.2)\n"
+    )
+    script = (
+        'python manage.py shell -c "import logging; '
+        "logging.getLogger('e2e.console').warning('console format check')\"\n"
+        "gunicorn --config docker/gunicorn.conf.py --bind 127.0.0.1:8001 "
+        "--workers 1 config.wsgi:application &\n"
+        f'python -c "{probe}"\n'
+        "kill -TERM $!; wait\n"
+    )
+    result = stack.compose(
+        "run", "--rm", "--no-deps", "--env", "LOG_FORMAT=console",
+        "web", "sh", "-c", script,
+    )  # fmt: skip
+    output = (result.stdout + result.stderr).splitlines()
+    django_line = re.compile(r"^\d{4}-\d\d-\d\d \S+ WARNING +\[-\] e2e\.console: ")
+    assert any(django_line.match(line) for line in output), output
+    access = [line for line in output if f"request_id={request_id}" in line]
+    assert len(access) == 1, output
+    assert '"GET /healthz HTTP/1.1" 200' in access[0]
+    assert not [line for line in output if line.startswith("{")], output
+
+
+def test_one_request_id_from_nginx_through_django_into_the_worker(stack, client):
+    """`docker compose logs | grep <id>` tells a request's whole story."""
+    request_id = f"e2e-trace-{time.time_ns()}"
+    password = remember_secret(secrets.token_urlsafe(16))
+    email = f"e2e-trace-{secrets.token_hex(6)}@example.com"
+    registered = client.post(
+        REGISTER,
+        json={"email": email, "password": password},
+        headers={"X-Request-ID": request_id},
+    )
+    assert registered.status_code == 201, registered.text
+    assert registered.headers["X-Request-ID"] == request_id
+
+    found = wait_for_trace(stack, request_id, "welcome email sent")
+    assert {"nginx", "web", "worker"} <= set(found), found
+    assert found["nginx"][0]["uri"] == REGISTER
+    assert found["web"][0]["path"] == REGISTER
+    assert any("welcome email sent" in e["message"] for e in found["worker"])
+
+
+def test_a_thumbnail_task_carries_the_upload_request_id(stack, client):
+    headers = new_user(client, prefix="e2e-trace")
+    request_id = f"e2e-upload-{time.time_ns()}"
+    post = create_image_post(client, {**headers, "X-Request-ID": request_id})
+    found = wait_for_trace(stack, request_id, "is ready")
+    assert {"nginx", "web", "worker"} <= set(found), found
+    ready = [e for e in found["worker"] if "is ready" in e["message"]]
+    assert ready[0]["message"] == f"thumbnail of post {post['id']} is ready"
+
+
+def test_no_password_token_or_secret_reaches_the_logs(stack, client):
+    headers = new_user(client, prefix="e2e-secrets")
+    client.get(ME, headers=headers)
+    client.post(TOKEN, json={"email": "nobody@example.com", "password": "wrong-Pa55"})
+    remember_secret("wrong-Pa55")
+    logs = stack.compose("logs", "--no-color").stdout
+    assert logs.count("\n") > 100, "too little log output to judge"
+
+    deployment = [
+        stack.env[name]
+        for name in ("SECRET_KEY", "JWT_SIGNING_KEY", "POSTGRES_PASSWORD")
+    ]
+    leaked = [
+        value[:6] + "..." for value in (*SECRETS_USED, *deployment) if value in logs
+    ]
+    assert not leaked, f"secrets in the logs: {leaked}"
+    assert not JWT.search(logs), "a JWT reached the logs"
+    assert "Bearer " not in logs
+    assert not re.search(r'"password"\s*:', logs)
