@@ -25,10 +25,8 @@ README_TESTED_BY = "tests/e2e/test_concurrency.py"
 
 
 def restore_shape(stack):
-    stack.compose(
-        "up", "--detach", "--no-build", "--wait", "--wait-timeout", "180",
-        "--scale", f"web={WEB_REPLICAS}", "--scale", "worker=1",
-    )  # fmt: skip
+    """`docker compose up -d`: back to WEB_REPLICAS web containers and one worker."""
+    stack.compose("up", "--detach", "--no-build", "--wait", "--wait-timeout", "180")
 
 
 def published_ports(stack):
@@ -99,6 +97,7 @@ def test_readme_scale_out_command_runs_three_web_and_two_workers(stack, client):
         assert issuer in accepted_by
     finally:
         restore_shape(stack)
+    assert len(stack.container_ids("web")) == WEB_REPLICAS
     assert len(stack.container_ids("worker")) == 1
 
 
