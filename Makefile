@@ -30,7 +30,7 @@ lint: venv ## ruff, hadolint on every Dockerfile, shellcheck on every shell scri
 	PATH="$(CURDIR)/$(BIN):$$PATH" scripts/lint-dockerfiles.sh
 	PATH="$(CURDIR)/$(BIN):$$PATH" scripts/lint-shell.sh
 
-test: lint test-unit test-e2e test-pipeline ## THE test command: lint, unit, end-to-end, pipeline
+test: lint test-unit test-e2e test-pipeline test-bench-smoke ## THE test command: lint, unit, e2e, pipeline, bench smoke
 
 # --- GitLab pipeline (.gitlab-ci.yml, deploy/) ---------------------------------------
 # gitlab-ci-local comes from package.json/package-lock.json (`npm ci`); its helper
