@@ -218,14 +218,14 @@ def requests_waiting_on(stack, service, port):
 
 
 def report_figure(request, text):
-    """Print a measured figure in the test run's output, whatever the capture."""
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    """Print a measured figure in the run's output, whatever pytest captures."""
     line = f"[twelve-factor] {text}"
-    if reporter is not None:
-        reporter.write_line(f"\n{line}")
-    (ROOT / "reports").mkdir(exist_ok=True)
-    with open(ROOT / "reports" / "twelve-factor-figures.txt", "a") as figures:
-        figures.write(line + "\n")
+    plugins = request.config.pluginmanager
+    reporter = plugins.get_plugin("terminalreporter")
+    capture = plugins.get_plugin("capturemanager")
+    if reporter is not None and capture is not None:
+        with capture.global_and_fixture_disabled():
+            reporter.write_line(f"\n{line}")
 
 
 # --- README commands ---------------------------------------------------------------

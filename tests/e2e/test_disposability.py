@@ -72,14 +72,11 @@ def count_in_logs(stack, service, text):
     return stack.logs(service).count(text)
 
 
-def test_stopping_web_finishes_requests_in_flight_and_it_starts_again_fast(
-    stack, client, request
-):
-    headers = new_user(client, prefix="e2e-disposable")
+def stop_web_with_uploads_in_flight(stack, headers):
+    """`docker compose stop web` while uploads wait on storage; their outcomes."""
     image = png()
-    containers = stack.container_ids("web")
     signalled_before = count_in_logs(stack, "web", "Handling signal: term")
-
+    replicas = len(stack.container_ids("web"))
     with ThreadPoolExecutor(IN_FLIGHT) as pool:
         with paused(stack, "s3"):
             uploads = [
@@ -97,23 +94,33 @@ def test_stopping_web_finishes_requests_in_flight_and_it_starts_again_fast(
             wait_until(
                 lambda: (
                     count_in_logs(stack, "web", "Handling signal: term")
-                    >= signalled_before + len(containers)
+                    >= signalled_before + replicas
                 ),
                 timeout=30,
                 what="SIGTERM reaching every web replica",
             )
         results = [future.result(timeout=120) for future in uploads]
     stopping.join()
+    return results
 
-    assert [status for status, _ in results] == [201] * IN_FLIGHT, results
-    for container in containers:
-        assert container_state(container)[2] == 0, "gunicorn did not exit cleanly"
 
-    started = time.monotonic()
-    stack.compose("up", "--detach", "--no-build", "web")
-    wait_until(lambda: readyz(client)[0] == 200, timeout=180, what="/readyz 200")
-    ready_after = time.monotonic() - started
-    stack.compose("up", "--detach", "--no-build", "--wait", "--wait-timeout", "180")
+def test_stopping_web_finishes_requests_in_flight_and_it_starts_again_fast(
+    stack, client, request
+):
+    headers = new_user(client, prefix="e2e-disposable")
+    containers = stack.container_ids("web")
+    try:
+        results = stop_web_with_uploads_in_flight(stack, headers)
+        assert [status for status, _ in results] == [201] * IN_FLIGHT, results
+        for container in containers:
+            assert container_state(container)[2] == 0, "gunicorn exited uncleanly"
+
+        started = time.monotonic()
+        stack.compose("up", "--detach", "--no-build", "web")
+        wait_until(lambda: readyz(client)[0] == 200, timeout=180, what="/readyz 200")
+        ready_after = time.monotonic() - started
+    finally:
+        stack.compose("up", "--detach", "--no-build", "--wait", "--wait-timeout", "180")
     healthy_after = time.monotonic() - started
     report_figure(
         request,
