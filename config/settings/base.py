@@ -7,6 +7,7 @@ python-decouple raises UndefinedValueError naming the variable when one is missi
 from datetime import timedelta
 
 import dj_database_url
+from botocore.config import Config as BotoConfig
 
 from config.env import BASE_DIR, Csv, env
 
@@ -231,6 +232,13 @@ AWS_QUERYSTRING_AUTH = env("AWS_QUERYSTRING_AUTH", default=True, cast=bool)
 AWS_DEFAULT_ACL = None
 AWS_S3_FILE_OVERWRITE = False
 AWS_S3_CLIENT_TIMEOUT = env("AWS_S3_CLIENT_TIMEOUT", default=5, cast=int)
+# Bounded S3 calls: a hung object store fails an upload or /readyz in seconds, not
+# after botocore's 60 s default; "standard" retries back off on throttling.
+AWS_S3_CLIENT_CONFIG = BotoConfig(
+    connect_timeout=AWS_S3_CLIENT_TIMEOUT,
+    read_timeout=AWS_S3_CLIENT_TIMEOUT,
+    retries={"max_attempts": 3, "mode": "standard"},
+)
 
 STORAGES = {
     "default": {

@@ -95,3 +95,12 @@ def test_database_uses_persistent_health_checked_connections():
     assert database["ENGINE"] == "django.db.backends.postgresql"
     assert database["CONN_HEALTH_CHECKS"] is True
     assert database["OPTIONS"]["connect_timeout"] > 0
+
+
+def test_s3_client_calls_are_bounded_by_the_configured_timeout():
+    from storages.backends.s3 import S3Storage
+
+    config = S3Storage(bucket_name="any").client_config
+    assert config.connect_timeout == settings.AWS_S3_CLIENT_TIMEOUT
+    assert config.read_timeout == settings.AWS_S3_CLIENT_TIMEOUT
+    assert config.retries["max_attempts"] == 3
