@@ -27,6 +27,9 @@ PASSED_THROUGH = {"PATH", "HOME", "USER", "LANG", "TMPDIR", "XDG_RUNTIME_DIR"}
 def pytest_collection_modifyitems(items):
     for item in items:
         item.add_marker(pytest.mark.e2e)
+    # Tests marked `last` judge what the whole session did (the log scan for leaked
+    # secrets): move them to the end, keeping every other test's order.
+    items.sort(key=lambda item: item.get_closest_marker("last") is not None)
 
 
 def _free_port():

@@ -1,7 +1,7 @@
 """Factor XI, logs as event streams: stdout only, one JSON format, one request id.
 
-The secrets check reads the logs of everything the suite did before it (modules
-run in name order), so the disruptive factor tests' logins are all in scope.
+The secrets check is marked `last`: the conftest runs it after every other test, so
+it reads the logs of everything the session did against the stack.
 """
 
 import json
@@ -213,6 +213,7 @@ def test_a_thumbnail_task_carries_the_upload_request_id(stack, client):
     assert ready[0]["message"] == f"thumbnail of post {post['id']} is ready"
 
 
+@pytest.mark.last
 def test_no_password_token_or_secret_reaches_the_logs(stack, client):
     headers = new_user(client, prefix="e2e-secrets")
     client.get(ME, headers=headers)
