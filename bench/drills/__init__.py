@@ -27,7 +27,7 @@ def run_all(stack: Stack, *, quick: bool = False, names=None, log=print) -> dict
         log(result["line"])
         results.append(result)
     for result in results:
-        if result["name"] == "worker_kill":
+        if result["name"] == "worker_kill" and result["figures"].get("pending"):
             worker.follow_up(stack, result)
             log(result["line"])
     return {

@@ -58,9 +58,9 @@ def postgres_restart(stack: Stack, *, token: str, quick: bool, log=print) -> dic
         listing["recovered_after"] is not None
     )
     summary = (
-        f"restart took {restart} s; /readyz 200 again {ready['recovered_after']} s "
-        f"after it began, the post list {listing['recovered_after']} s; "
-        f"{figures['errors']} of {figures['requests']} requests under load failed"
+        f"restart took {restart} s; /readyz: {_recovery(ready)}; the post list: "
+        f"{_recovery(listing)}; {figures['errors']} of {figures['requests']} "
+        "requests under load failed"
     )
     return result(
         "postgres restart",
@@ -122,6 +122,18 @@ def _load(stack: Stack, scenario: str, token: str, *, connections, duration) -> 
     load = Load(stack.base_url, request, connections=connections, duration=duration)
     load.start()
     return load
+
+
+def _recovery(figures: dict) -> str:
+    """How a probe saw the restart, in words."""
+    if not figures["failed"]:
+        return "no failed probe"
+    if figures["recovered_after"] is None:
+        return f"{figures['failed']} failed probes, never 200 again"
+    return (
+        f"{figures['failed']} failed probes, 200 again "
+        f"{figures['recovered_after']} s after the restart began"
+    )
 
 
 def _ok(url: str) -> bool:
