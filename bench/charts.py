@@ -42,9 +42,13 @@ def _by_connections(benchmark: dict, key: str):
 
 def _line_chart(benchmark, key, ylabel, title):
     figure, axes = plt.subplots(figsize=(8, 4.5))
+    ticks = set()
     for label, x, y in _by_connections(benchmark, key):
         axes.plot(x, y, marker="o", label=label)
+        ticks.update(x)
     axes.set_xscale("log", base=2)
+    axes.set_xticks(sorted(ticks), [str(t) for t in sorted(ticks)])
+    axes.set_ylim(bottom=0)
     axes.set_xlabel("concurrent connections")
     axes.set_ylabel(ylabel)
     axes.set_title(title)
