@@ -17,6 +17,9 @@ venv: $(VENV)/.installed ## Host tools: a virtualenv from requirements/host.txt
 
 $(VENV)/.installed: requirements/host.txt
 	python3 -m venv $(VENV)
+	@# The interpreter's bundled pip may be too old for the lock: pip 23.2 refuses
+	@# coverage[toml] (an extra) under --require-hashes. A known pip first.
+	$(BIN)/pip install --quiet --disable-pip-version-check 'pip==25.3'
 	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements/host.txt
 	touch $@
 
