@@ -10,7 +10,11 @@ Every 4xx/5xx response body has this shape::
 
 import logging
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -20,8 +24,26 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from apps.core.request_id import get_request_id
 
 logger = logging.getLogger(__name__)
+# Where Django itself reports a SuspiciousOperation.
+security_logger = logging.getLogger("django.security")
 
 VALIDATION_DETAIL = "Invalid input."
+
+
+class RequestTooLarge(exceptions.APIException):
+    """A body over DATA_UPLOAD_MAX_MEMORY_SIZE; the code matches Nginx's own 413."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "Request body too large."
+    default_code = "request_too_large"
+
+
+class BadRequest(exceptions.APIException):
+    """A request Django refuses as suspicious (too many fields, a bad host...)."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "Bad request."
+    default_code = "bad_request"
 
 
 def error_body(*, status_code, code, detail, fields=None):
@@ -35,9 +57,7 @@ def error_body(*, status_code, code, detail, fields=None):
 
 def api_exception_handler(exc, context):
     """DRF's EXCEPTION_HANDLER: wrap DRF's handling, then reshape the body."""
-    if isinstance(exc, DjangoValidationError):
-        # Services validate with full_clean() and raise Django's ValidationError.
-        exc = exceptions.ValidationError(_django_messages(exc))
+    exc = _as_api_exception(exc)
     response = drf_exception_handler(exc, context)
     if response is None:
         # Not an APIException, Http404 or PermissionDenied: a bug. Log it with its
@@ -53,6 +73,21 @@ def api_exception_handler(exc, context):
         )
     response.data = _reshape(exc, response)
     return response
+
+
+def _as_api_exception(exc):
+    """Django's client-error exceptions as the API exceptions DRF answers with."""
+    if isinstance(exc, DjangoValidationError):
+        # Services validate with full_clean() and raise Django's ValidationError.
+        return exceptions.ValidationError(_django_messages(exc))
+    if isinstance(exc, RequestDataTooBig):
+        # Raised while DRF reads the body, inside the view, so Django's own
+        # handling (a 400 from its middleware layer) never sees it.
+        return RequestTooLarge()
+    if isinstance(exc, SuspiciousOperation):
+        security_logger.warning("%s: %s", type(exc).__name__, exc)
+        return BadRequest()
+    return exc
 
 
 def _reshape(exc, response):

@@ -23,6 +23,7 @@ _DESCRIPTIONS = {
     "401": "Missing, invalid or expired credentials.",
     "403": "Not allowed.",
     "404": "Not found.",
+    "413": "Request body too large.",
     "429": "Rate limited; see Retry-After.",
     "500": "Server error.",
 }
@@ -46,7 +47,7 @@ def _codes_for(operation):
     if operation.get("security") != [{}] and operation.get("security"):
         codes.append("401")
     if "requestBody" in operation:
-        codes.append("400")
+        codes += ["400", "413"]
     return codes
 
 

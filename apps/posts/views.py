@@ -12,10 +12,11 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, status, viewsets
 from rest_framework.filters import OrderingFilter, SearchFilter
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
 
+from apps.core.parsers import JSONParser
 from apps.posts import selectors, services
 from apps.posts.filters import PostFilter
 from apps.posts.pagination import PostPagination

@@ -83,6 +83,12 @@ def test_register_malformed_json_is_400(api_client):
     assert_error(response, 400, "parse_error")
 
 
+def test_register_with_json_nested_too_deeply_is_400(api_client):
+    body = '{"email":' * 50_000 + "1" + "}" * 50_000
+    response = api_client.post(REGISTER, body, content_type="application/json")
+    assert_error(response, 400, "parse_error")
+
+
 def test_register_cannot_set_staff(api_client):
     api_client.post(
         REGISTER,

@@ -3,6 +3,7 @@
 import logging
 
 import pytest
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions
 
@@ -60,3 +61,18 @@ def test_request_id_is_echoed_and_generated(client):
     assert echoed["X-Request-ID"] == "abc-123"
     generated = client.get("/nope/", HTTP_X_REQUEST_ID="bad id\nwith newline")
     assert len(generated["X-Request-ID"]) == 32
+
+
+def test_request_data_too_big_is_413_in_shape():
+    response = api_exception_handler(RequestDataTooBig("Too big."), {})
+    assert response.status_code == 413
+    assert set(response.data) == SHAPE
+    assert response.data["code"] == "request_too_large"
+
+
+def test_other_suspicious_operations_are_400_and_logged(caplog):
+    with caplog.at_level(logging.WARNING, logger="django.security"):
+        response = api_exception_handler(TooManyFieldsSent("Too many."), {})
+    assert response.status_code == 400
+    assert response.data["code"] == "bad_request"
+    assert "TooManyFieldsSent" in caplog.text

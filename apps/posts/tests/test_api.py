@@ -3,6 +3,8 @@
 Who may do what is covered by test_permissions.py; this module covers the rest.
 """
 
+import json
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -278,6 +280,21 @@ def test_create_with_too_long_fields_is_400(auth_client):
 def test_create_malformed_json_is_400(auth_client):
     response = auth_client.post(LIST, "{oops", content_type="application/json")
     assert_error(response, 400, "parse_error")
+
+
+def test_create_with_json_nested_too_deeply_is_400(auth_client):
+    body = "[" * 100_000 + "]" * 100_000
+    response = auth_client.post(LIST, body, content_type="application/json")
+    assert_error(response, 400, "parse_error")
+    assert not Post.objects.exists()
+
+
+def test_create_with_a_body_over_the_memory_limit_is_413(auth_client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = json.dumps({"title": "t", "body": "b" * 2000})
+    response = auth_client.post(LIST, body, content_type="application/json")
+    assert_error(response, 413, "request_too_large")
+    assert not Post.objects.exists()
 
 
 def test_create_form_urlencoded_is_415(auth_client):
