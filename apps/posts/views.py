@@ -4,6 +4,8 @@ Views validate the input shape, call a service and serialize the result; the
 rules (image checks, files, thumbnails) live in the services.
 """
 
+import functools
+
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import (
     OpenApiResponse,
@@ -17,7 +19,7 @@ from rest_framework.permissions import IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
 
 from apps.core.parsers import JSONParser
-from apps.posts import selectors, services
+from apps.posts import feed_cache, selectors, services
 from apps.posts.filters import PostFilter
 from apps.posts.pagination import PostPagination
 from apps.posts.permissions import IsAuthorOrStaff
@@ -63,6 +65,14 @@ class PostViewSet(
 
     def get_queryset(self):
         return selectors.post_list_visible(user=self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        page = functools.partial(super().list, request, *args, **kwargs)
+        if request.user.is_authenticated:
+            # A signed-in caller also sees their drafts: the page is theirs alone.
+            return page()
+        url = request.build_absolute_uri()
+        return Response(feed_cache.cached_page(url, lambda: page().data))
 
     @extend_schema(
         summary="Create a post",

@@ -95,6 +95,9 @@ CACHES = {
     }
 }
 
+# Anonymous post-list pages, cached whole in Redis (apps/posts/feed_cache.py).
+FEED_CACHE_SECONDS = env("FEED_CACHE_SECONDS", default=30, cast=int)
+
 # --- Auth -------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": f"django.contrib.auth.password_validation.{name}"}

@@ -133,15 +133,20 @@ def test_storage_errors_propagate_for_the_task_to_retry(post, monkeypatch):
 
 
 def test_request_thumbnail_marks_processing_and_enqueues(
-    post, django_capture_on_commit_callbacks
+    post, django_capture_on_commit_callbacks, monkeypatch
 ):
+    enqueued = []
+    monkeypatch.setattr(
+        "apps.posts.tasks.generate_thumbnail.delay",
+        lambda **kwargs: enqueued.append(kwargs),
+    )
     Post.objects.filter(pk=post.pk).update(image_status=Status.FAILED)
     post.refresh_from_db()
-    with django_capture_on_commit_callbacks() as callbacks:
+    with django_capture_on_commit_callbacks(execute=True):
         services.post_request_thumbnail(post=post)
     post.refresh_from_db()
     assert post.image_status == Status.PROCESSING
-    assert len(callbacks) == 1
+    assert enqueued == [{"post_id": post.pk, "image_name": post.image.name}]
 
 
 def test_request_thumbnail_of_a_post_without_image_is_a_no_op(

@@ -12,6 +12,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from apps.posts import feed_cache
 from apps.posts.models import Post
 
 DEMO_DOMAIN = "demo.example.com"
@@ -62,6 +63,8 @@ class Command(BaseCommand):
             self.stdout.write(f"Deleted {deleted} demo rows.")
         authors = ensure_users(count=users, password=password)
         created = top_up_posts(authors=authors, count=posts)
+        # Bulk writes send no model signals: outdate the cached feed here.
+        feed_cache.invalidate()
         self.stdout.write(
             self.style.SUCCESS(
                 f"{len(authors)} demo users, {created} posts added "

@@ -1,0 +1,160 @@
+"""The cached public feed: anonymous list pages in Redis, outdated by every write.
+
+Writes run inside django_capture_on_commit_callbacks(execute=True): the feed is
+outdated on commit, and a test's transaction never commits by itself.
+"""
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from apps.accounts import services as account_services
+from apps.core.cache import FailOpenRedisCache
+from apps.posts import feed_cache, services
+from apps.posts.models import Post
+from apps.posts.tests.factories import PostFactory
+
+pytestmark = pytest.mark.django_db
+
+LIST = reverse("post-list")
+
+
+@pytest.fixture
+def commit(django_capture_on_commit_callbacks):
+    """Run the block's on-commit callbacks, as a real commit would."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+def anonymous_titles(**params):
+    response = APIClient().get(LIST, params)
+    assert response.status_code == 200, response.content
+    return [post["title"] for post in response.json()["results"]]
+
+
+def queries_for(client, **params):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(LIST, params).status_code == 200
+    return len(queries)
+
+
+def test_a_repeated_anonymous_page_is_served_without_a_query():
+    PostFactory(title="cached")
+    client = APIClient()
+    assert queries_for(client) == 1
+    assert queries_for(client) == 0
+    assert anonymous_titles() == ["cached"]
+
+
+def test_each_url_is_a_page_of_its_own():
+    PostFactory(title="Celery tips")
+    PostFactory(title="Other")
+    assert anonymous_titles() == ["Other", "Celery tips"]
+    assert anonymous_titles(search="celery") == ["Celery tips"]
+    assert anonymous_titles(page_size=1) == ["Other"]
+
+
+def test_signed_in_callers_are_never_served_from_the_cache(user):
+    PostFactory(title="public")
+    anonymous_titles()
+    client = APIClient()
+    client.force_authenticate(user)
+    assert queries_for(client) == queries_for(client) == 1
+
+
+def test_creating_a_post_outdates_the_feed(user, commit):
+    PostFactory(title="old")
+    assert anonymous_titles() == ["old"]
+    with commit():
+        services.post_create(author=user, title="new", published=True)
+    assert anonymous_titles() == ["new", "old"]
+
+
+def test_updating_and_deleting_a_post_outdate_the_feed(commit):
+    post = PostFactory(title="before")
+    assert anonymous_titles() == ["before"]
+    with commit():
+        services.post_update(post=post, title="after")
+    assert anonymous_titles() == ["after"]
+    with commit():
+        services.post_delete(post=post)
+    assert anonymous_titles() == []
+
+
+def test_unpublishing_in_the_admin_outdates_the_feed(admin_client, commit):
+    post = PostFactory(title="visible")
+    assert anonymous_titles() == ["visible"]
+    change = reverse("admin:posts_post_change", args=[post.pk])
+    form = {"author": post.author_id, "title": "visible", "body": "", "published": ""}
+    with commit():
+        assert admin_client.post(change, form).status_code == 302
+    assert anonymous_titles() == []
+
+
+def test_a_finished_thumbnail_outdates_the_feed(user, png, commit):
+    with commit():
+        post = services.post_create(author=user, title="T", image=png, published=True)
+    statuses = [p["image_status"] for p in APIClient().get(LIST).json()["results"]]
+    assert statuses == ["processing"]
+    with commit():
+        services.post_generate_thumbnail(post_id=post.pk, image_name=post.image.name)
+    statuses = [p["image_status"] for p in APIClient().get(LIST).json()["results"]]
+    assert statuses == ["ready"]
+
+
+def test_an_authors_new_name_outdates_the_feed(user, commit):
+    PostFactory(author=user)
+    anonymous_titles()
+    with commit():
+        account_services.user_update(user=user, first_name="Ada")
+    authors = [p["author"] for p in APIClient().get(LIST).json()["results"]]
+    assert authors[0]["first_name"] == "Ada"
+
+
+def test_a_rolled_back_write_leaves_the_cached_page_valid(user, commit):
+    PostFactory(title="kept")
+    client = APIClient()
+    queries_for(client)
+    with commit(), pytest.raises(RuntimeError):
+        _create_then_fail(author=user)
+    assert queries_for(client) == 0
+
+
+def test_a_write_committed_while_a_page_is_read_is_not_hidden():
+    # The page read before the commit is stored under the version it started
+    # with, so the next caller rebuilds instead of reading the stale page.
+    def build_while_a_write_commits():
+        feed_cache._new_version()
+        return {"results": ["stale"]}
+
+    url = "http://testserver/api/v1/posts/"
+    assert feed_cache.cached_page(url, build_while_a_write_commits)["results"] == [
+        "stale"
+    ]
+    assert feed_cache.cached_page(url, lambda: {"results": ["fresh"]}) == {
+        "results": ["fresh"]
+    }
+
+
+def test_zero_seconds_turns_the_cache_off(settings):
+    settings.FEED_CACHE_SECONDS = 0
+    PostFactory()
+    client = APIClient()
+    assert queries_for(client) == queries_for(client) == 1
+
+
+def test_the_feed_is_served_from_postgresql_while_redis_is_down(monkeypatch):
+    dead = FailOpenRedisCache(
+        "redis://127.0.0.1:1/0",
+        {"OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2}},
+    )
+    monkeypatch.setattr(feed_cache, "cache", dead)
+    PostFactory(title="still served")
+    assert anonymous_titles() == anonymous_titles() == ["still served"]
+
+
+@transaction.atomic
+def _create_then_fail(*, author):
+    Post.objects.create(author=author, title="gone", published=True)
+    raise RuntimeError("rolled back")
