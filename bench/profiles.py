@@ -42,7 +42,7 @@ FULL = Profile(
         ("no worker recycling", {"GUNICORN_MAX_REQUESTS": "0"}),
         ("2 workers x 1 thread", {"GUNICORN_THREADS": "1"}),
         ("4 workers x 1 thread", {"GUNICORN_WORKERS": "4", "GUNICORN_THREADS": "1"}),
-        ("app preloaded in the master", {"GUNICORN_CMD_ARGS": "--preload"}),
+        ("app imported by every worker", {"GUNICORN_PRELOAD": "false"}),
         (
             "access log to /dev/null",
             {"GUNICORN_CMD_ARGS": "--access-logfile=/dev/null"},

@@ -100,14 +100,17 @@ def readyz(client):
 
 
 class SteadyLoad:
-    """GETs from `threads` clients, each in a loop, until stopped or `limit` s pass.
+    """Requests from `threads` clients, each in a loop, until stopped or `limit` s pass.
 
-    Use as a context manager; `outcomes` holds (status, upstream) per request,
-    status 0 for a transport error.
+    GETs by default; with `json`, POSTs of that body. Use as a context manager;
+    `outcomes` holds (status, upstream) per request, status 0 for a transport error.
     """
 
-    def __init__(self, base_url, path, *, headers=None, threads=4, limit=240):
+    def __init__(
+        self, base_url, path, *, headers=None, json=None, threads=4, limit=240
+    ):
         self.base_url, self.path, self.headers = base_url, path, headers or {}
+        self.method, self.json = ("GET", None) if json is None else ("POST", json)
         self.limit = limit
         self.outcomes = []
         self._stop = threading.Event()
@@ -128,7 +131,9 @@ class SteadyLoad:
         with httpx.Client(base_url=self.base_url, timeout=60) as client:
             while not self._stop.is_set() and time.monotonic() < deadline:
                 try:
-                    response = client.get(self.path, headers=self.headers)
+                    response = client.request(
+                        self.method, self.path, headers=self.headers, json=self.json
+                    )
                     outcome = (response.status_code, response.headers.get("X-Upstream"))
                 except httpx.HTTPError as exc:
                     outcome = (0, type(exc).__name__)
@@ -137,7 +142,7 @@ class SteadyLoad:
 
     @property
     def failures(self):
-        return [outcome for outcome in self.outcomes if outcome[0] != 200]
+        return [outcome for outcome in self.outcomes if outcome[0] not in (200, 201)]
 
 
 def container_state(container):

@@ -10,6 +10,7 @@ import time
 
 from tests.e2e.factors import (
     ME,
+    POSTS,
     TOKEN,
     SteadyLoad,
     new_user,
@@ -118,7 +119,16 @@ def test_restarting_web_replicas_one_at_a_time_fails_no_request(stack, client):
         replicas = stack.container_ids("web")
         assert len(replicas) == 2
         time.sleep(6)  # Nginx's resolver cache (5 s) forgets the removed replica
-        with SteadyLoad(stack.base_url, ME, headers=headers, threads=4) as load:
+        # Reads, which Nginx may retry on the other replica, and writes, which it
+        # may not once sent: a restarting replica must refuse new connections
+        # rather than reset them (gunicorn's ClosingThreadWorker).
+        post = {"title": "written during a rolling restart"}
+        with (
+            SteadyLoad(stack.base_url, ME, headers=headers, threads=3) as reads,
+            SteadyLoad(
+                stack.base_url, POSTS, headers=headers, json=post, threads=3
+            ) as writes,
+        ):
             time.sleep(2)
             for container in replicas:
                 subprocess.run(
@@ -136,8 +146,10 @@ def test_restarting_web_replicas_one_at_a_time_fails_no_request(stack, client):
     finally:
         restore_shape(stack)
 
-    served = len(load.outcomes)
-    assert served > 100, f"only {served} requests: the load did not run"
-    assert not load.failures, (
-        f"{len(load.failures)} of {served} failed: {load.failures[:10]}"
-    )
+    for load in (reads, writes):
+        served = len(load.outcomes)
+        assert served > 100, f"only {served} {load.method}s: the load did not run"
+        assert not load.failures, (
+            f"{len(load.failures)} of {served} {load.method}s failed: "
+            f"{load.failures[:10]}"
+        )
