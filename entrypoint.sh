@@ -47,6 +47,7 @@ main() {
   if is_web_server "$1"; then
     prepare_web_server
   fi
+  log "starting $(basename -- "$1")"
   exec "$@"
 }
 

@@ -12,6 +12,8 @@ from bench.stack import Stack
 MARKERS = {
     "entrypoint: applying migrations": "migrate (nothing to apply)",
     "entrypoint: collecting static files": "collectstatic",
+    # gunicorn's master imports the application before it logs (preload_app).
+    "entrypoint: starting gunicorn": "gunicorn: import the application",
     "Starting gunicorn": "gunicorn master start",
     "Booting worker": "worker start -> /readyz 200 via Nginx",
 }

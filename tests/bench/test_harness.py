@@ -113,6 +113,7 @@ def test_boot_phases_come_from_log_timestamps():
             "2026-01-01T00:00:09.000000000Z entrypoint: collecting static files",
             "2026-01-01T00:00:11.000000000Z entrypoint: collecting static files",
             "2026-01-01T00:00:13.500000000Z entrypoint: applying migrations",
+            "2026-01-01T00:00:14.000000000Z entrypoint: starting gunicorn",
             "2026-01-01T00:00:15.000000000Z [INFO] Starting gunicorn 23.0.0",
             "2026-01-01T00:00:15.250000000Z [INFO] Booting worker with pid: 7",
         ]
@@ -124,7 +125,8 @@ def test_boot_phases_come_from_log_timestamps():
         "compose up -> container started": 1.5,
         "entrypoint: wait_for_db, Django setup": 0.5,
         "collectstatic": 2.5,
-        "migrate (nothing to apply)": 1.5,
+        "migrate (nothing to apply)": 0.5,
+        "gunicorn: import the application": 1.0,
         "gunicorn master start": 0.25,
         "worker start -> /readyz 200 via Nginx": 0.75,
     }
