@@ -120,12 +120,17 @@ def warm_up(stack: Stack, profile: Profile, *, token: str, ids, log=print):
 
 
 def run_matrix(stack: Stack, profile: Profile, *, token: str, ids, log=print):
-    """Every scenario at every concurrency; memory sampled under the heaviest read."""
-    matrix, memory = {}, {}
+    """Every scenario at every concurrency; memory sampled under the heaviest read.
+
+    Concurrency is the outer loop, so each scenario runs within a minute or so of
+    the baseline it is compared with: a machine whose other load comes and goes
+    then skews both sides of a ratio alike.
+    """
+    matrix = {scenario.name: {} for scenario in SCENARIOS}
+    memory = {}
     busiest = max(profile.connections)
-    for scenario in SCENARIOS:
-        matrix[scenario.name] = {}
-        for connections in profile.connections:
+    for connections in profile.connections:
+        for scenario in SCENARIOS:
             sample = scenario.name == profile.scaling_scenario and (
                 connections == busiest
             )
