@@ -1,10 +1,11 @@
-"""Provides the Redis cache of the public feed: post list pages for anonymous callers.
+"""Provides the Redis cache of the public feed: its front page, for anonymous callers.
 
-Every anonymous caller sees the same published posts, so a list page is cached
-whole, keyed by its absolute URL (host, filters, cursor, page size). A page is
-stored with the feed's version at the time it was read; any change to a post or
-to an author's public name sets a new version once its transaction commits, and
-a page stored under an older version is a miss from then on.
+Every anonymous caller sees the same published posts, so the list's first page
+(no query string) is cached whole, keyed by its absolute URL (scheme and host,
+which its links carry). A page is stored with the feed's version at the time it
+was read; any change to a post or to an author's public name sets a new version
+once its transaction commits, and a page stored under an older version is a miss
+from then on.
 
 The version moves on the model signals of Post and User (see apps.py), which
 every write path sends: the services, the admin, cascades. Bulk writes send none
