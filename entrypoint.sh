@@ -46,8 +46,8 @@ main() {
   wait_for_database
   if is_web_server "$1"; then
     prepare_web_server
+    log "starting gunicorn"
   fi
-  log "starting $(basename -- "$1")"
   exec "$@"
 }
 
