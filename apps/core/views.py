@@ -29,6 +29,21 @@ def baseline(request):
     return JsonResponse({"status": "ok", "message": "baseline"})
 
 
+def bad_request(request, exception=None):
+    """handler400: the API's error shape for what Django refuses before any view,
+    such as a Host header outside ALLOWED_HOSTS."""
+    body = error_body(status_code=400, code="bad_request", detail="Bad request.")
+    return JsonResponse(body, status=400)
+
+
+def permission_denied(request, exception=None):
+    """handler403: the API's error shape for a PermissionDenied outside DRF."""
+    body = error_body(
+        status_code=403, code="permission_denied", detail="Permission denied."
+    )
+    return JsonResponse(body, status=403)
+
+
 def not_found(request, exception=None):
     """handler404: the API's error shape for unknown URLs."""
     body = error_body(status_code=404, code="not_found", detail="Not found.")

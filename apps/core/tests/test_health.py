@@ -48,3 +48,6 @@ def test_readyz_is_503_naming_a_failed_check(client, monkeypatch):
 def test_other_paths_still_validate_the_host(client):
     response = client.get("/api/v1/users/me/", HTTP_HOST="evil.example")
     assert response.status_code == 400
+    body = response.json()  # the API's error shape, not Django's HTML page
+    assert (body["status"], body["code"]) == (400, "bad_request")
+    assert set(body) == {"status", "code", "detail", "request_id"}
