@@ -29,8 +29,13 @@ def check_redis():
 
 
 def check_storage():
-    # A HEAD on a key that need not exist: proves the store (and bucket) answers.
-    default_storage.exists("readyz-probe")
+    bucket = getattr(default_storage, "bucket", None)  # S3Storage's boto3 Bucket
+    if bucket is None:
+        default_storage.exists("readyz-probe")  # local files: the disk answers
+        return
+    # HEAD on the bucket itself. exists() of a key would not do: django-storages
+    # reads any 404 as "no such key", so a missing bucket would pass as ready.
+    bucket.meta.client.head_bucket(Bucket=bucket.name)
 
 
 CHECKS = {

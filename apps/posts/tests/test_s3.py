@@ -9,6 +9,7 @@ from datetime import timedelta
 import boto3
 import pytest
 from botocore.config import Config
+from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from apps.posts import services, tasks
@@ -109,3 +110,12 @@ def test_unreachable_s3_raises_an_error_the_task_retries(settings, user):
     )
     with pytest.raises(tasks.TRANSIENT_STORAGE_ERRORS):
         services.post_generate_thumbnail(post_id=post.pk, image_name=post.image.name)
+
+
+def test_readiness_fails_when_the_bucket_is_gone(s3):
+    from apps.core import health
+
+    health.check_storage()  # the bucket answers
+    s3.delete_bucket(Bucket=BUCKET)
+    with pytest.raises(ClientError, match=r"404|Not Found|NoSuchBucket"):
+        health.check_storage()
