@@ -2,12 +2,17 @@
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django.db.models.functions import Lower
 
 
 class UserManager(BaseUserManager):
     """Creates users keyed by email (Django's default manager expects a username)."""
 
     use_in_migrations = True
+
+    def get_by_natural_key(self, username):
+        # Log-in is case-insensitive, as the uniqueness of addresses is.
+        return self.get(email__iexact=username)
 
     def create_user(self, email, password=None, **extra_fields):
         extra_fields.setdefault("is_staff", False)
@@ -43,6 +48,15 @@ class User(AbstractUser):
 
     class Meta:
         ordering = ["id"]
+        constraints = [
+            # Ada@example.com and ada@example.com are one mailbox: one account,
+            # also when two registrations race past the service's check.
+            models.UniqueConstraint(
+                Lower("email"),
+                name="accounts_user_email_ci_unique",
+                violation_error_message="A user with this email already exists.",
+            ),
+        ]
 
     def __str__(self):
         return self.email

@@ -6,12 +6,14 @@ flushing expired tokens runs on the beat schedule.
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from apps.accounts.models import User
 from apps.accounts.tasks import send_welcome_email
+
+EMAIL_TAKEN = "A user with this email already exists."
 
 
 def user_register(*, email: str, password: str) -> User:
@@ -21,13 +23,18 @@ def user_register(*, email: str, password: str) -> User:
     and for a password that fails the configured validators.
     """
     email = User.objects.normalize_email(email).strip()
-    if User.objects.filter(email__iexact=email).exists():
-        raise ValidationError({"email": ["A user with this email already exists."]})
+    if _email_taken(email):
+        raise ValidationError({"email": [EMAIL_TAKEN]})
     user = User(email=email)
     _validate_password(password, user)
     user.set_password(password)
     user.full_clean()
-    user.save()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:
+        # A concurrent registration of the same address won the race.
+        raise ValidationError({"email": [EMAIL_TAKEN]}) from exc
     # robust: the account is committed by now; a broker outage must not turn the
     # registration into a 500 (the welcome email is then not sent; see README).
     transaction.on_commit(
@@ -49,6 +56,10 @@ def user_update(
         user.full_clean()
         user.save(update_fields=changed)
     return user
+
+
+def _email_taken(email):
+    return User.objects.filter(email__iexact=email).exists()
 
 
 def _validate_password(password, user):

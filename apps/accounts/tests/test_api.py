@@ -141,6 +141,35 @@ def test_logout_blacklists_refresh_token(api_client, user):
     assert_error(after, 401, "token_not_valid")
 
 
+def test_logout_with_garbage_or_a_used_token_is_401(api_client, user):
+    assert_error(api_client.post(LOGOUT, {"refresh": "abc"}), 401, "token_not_valid")
+    tokens = obtain(api_client, user)
+    assert api_client.post(LOGOUT, {"refresh": tokens["refresh"]}).status_code == 204
+    again = api_client.post(LOGOUT, {"refresh": tokens["refresh"]})
+    assert_error(again, 401, "token_not_valid")
+
+
+def test_token_without_credentials_is_400(api_client):
+    body = assert_error(api_client.post(TOKEN, {}), 400, "validation_error")
+    assert set(body["fields"]) == {"email", "password"}
+
+
+def test_token_email_is_case_insensitive(api_client):
+    UserFactory(email="ada@example.com")
+    response = api_client.post(
+        TOKEN, {"email": "ADA@Example.com", "password": DEFAULT_PASSWORD}
+    )
+    assert response.status_code == 200, response.content
+
+
+def test_register_duplicate_in_another_case_is_400(api_client, user):
+    response = api_client.post(
+        REGISTER, {"email": user.email.upper(), "password": DEFAULT_PASSWORD}
+    )
+    body = assert_error(response, 400, "validation_error")
+    assert "email" in body["fields"]
+
+
 def test_logout_without_token_is_400(api_client):
     body = assert_error(api_client.post(LOGOUT, {}), 400, "validation_error")
     assert "refresh" in body["fields"]
@@ -190,7 +219,12 @@ def test_me_rejects_other_methods(auth_client):
 # --- throttling -------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("scope", "url"),
-    [("auth_token", TOKEN), ("auth_register", REGISTER), ("auth_refresh", REFRESH)],
+    [
+        ("auth_token", TOKEN),
+        ("auth_register", REGISTER),
+        ("auth_refresh", REFRESH),
+        ("auth_logout", LOGOUT),
+    ],
 )
 def test_auth_endpoints_are_throttled_with_retry_after(
     api_client, user, monkeypatch, scope, url

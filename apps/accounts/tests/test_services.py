@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 
 from apps.accounts import services
 from apps.accounts.models import User
@@ -22,6 +23,23 @@ def test_user_register_rejects_case_insensitive_duplicate():
     with pytest.raises(ValidationError) as excinfo:
         services.user_register(email="ADA@example.com", password=DEFAULT_PASSWORD)
     assert "email" in excinfo.value.message_dict
+
+
+def test_user_register_losing_a_race_is_a_validation_error(monkeypatch):
+    # Another registration of the address commits between the check and the save.
+    UserFactory(email="ada@example.com")
+    monkeypatch.setattr(services, "_email_taken", lambda email: False)
+    monkeypatch.setattr(User, "full_clean", lambda self, **kwargs: None)
+    with pytest.raises(ValidationError) as excinfo:
+        services.user_register(email="ADA@example.com", password=DEFAULT_PASSWORD)
+    assert excinfo.value.message_dict["email"] == [services.EMAIL_TAKEN]
+    assert User.objects.filter(email__iexact="ada@example.com").count() == 1
+
+
+def test_the_database_refuses_a_case_insensitive_duplicate():
+    UserFactory(email="ada@example.com")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create(email="ADA@EXAMPLE.COM")
 
 
 def test_user_register_rejects_password_similar_to_email():
