@@ -105,6 +105,21 @@ def test_build_and_release_call_the_scripts_the_tests_exercise(ci):
     assert ci["release"]["rules"] == [{"if": SEMVER_TAG}]
 
 
+def test_an_open_merge_request_never_drops_the_pipelines_that_deploy(ci):
+    # gitlab-ci-local does not apply workflow:rules, so this reads the rule: a
+    # branch with an open MR gets no branch pipeline, except develop and the
+    # default branch, whose branch pipelines build and deploy (a long-lived
+    # develop -> main MR must not stop staging).
+    dropping = [
+        rule["if"]
+        for rule in ci["workflow"]["rules"]
+        if rule.get("when") == "never" and "$CI_OPEN_MERGE_REQUESTS" in rule["if"]
+    ]
+    assert len(dropping) == 1
+    assert '$CI_COMMIT_BRANCH != "develop"' in dropping[0]
+    assert "$CI_COMMIT_BRANCH != $CI_DEFAULT_BRANCH" in dropping[0]
+
+
 def test_deploys_are_environments(ci):
     staging, production = ci["deploy:staging"], ci["deploy:production"]
     assert staging["environment"]["name"] == "staging"
