@@ -59,8 +59,9 @@ max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 100)
 # (the benchmark's profile showed it as p99 spikes). Safe because nothing opens
 # a connection at import time; each worker connects on its first request.
 preload_app = os.environ.get("GUNICORN_PRELOAD", "true").lower() == "true"
-# The heartbeat file lives in memory, not on the container's overlay filesystem.
-worker_tmp_dir = "/dev/shm"  # noqa: S108 - a per-worker heartbeat, not shared data
+# The heartbeat file lives in memory, not on the container's overlay filesystem;
+# gunicorn's default where there is no /dev/shm (honcho on macOS, say).
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 # gunicornc talks to this socket; /tmp stays writable where the image is read-only.
 control_socket = "/tmp/gunicorn.ctl"  # noqa: S108 - a private tmpfs in the container
 # Only Nginx can reach the web containers (they publish no port), so the
