@@ -9,7 +9,7 @@ ROOT = Path(settings.BASE_DIR)
 
 # Patterns of a variable being read, per kind of file.
 PY_READ = re.compile(
-    r"""(?:\benv\(|os\.environ\.get\(|os\.getenv\(|os\.environ\[|os\.environ\.setdefault\()\s*["']([A-Z][A-Z0-9_]+)["']"""
+    r"""(?:\benv\(|\b_int\(|os\.environ\.get\(|os\.getenv\(|os\.environ\[|os\.environ\.setdefault\()\s*["']([A-Z][A-Z0-9_]+)["']"""
 )
 SHELL_READ = re.compile(r"\$\{([A-Z][A-Z0-9_]+)")
 
