@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import dj_database_url
 from botocore.config import Config as BotoConfig
+from django.core.exceptions import ImproperlyConfigured
 
 from config.env import BASE_DIR, Csv, env
 
@@ -109,8 +110,12 @@ AUTH_PASSWORD_VALIDATORS = [
     )
 ]
 
+JWT_SIGNING_KEY = env("JWT_SIGNING_KEY")
+if not JWT_SIGNING_KEY.strip():
+    # PyJWT would sign with "" and only warn; an empty line in .env is no key.
+    raise ImproperlyConfigured("JWT_SIGNING_KEY must not be empty.")
 SIMPLE_JWT = {
-    "SIGNING_KEY": env("JWT_SIGNING_KEY"),
+    "SIGNING_KEY": JWT_SIGNING_KEY,
     "ALGORITHM": "HS256",
     "ACCESS_TOKEN_LIFETIME": timedelta(
         minutes=env("JWT_ACCESS_TOKEN_MINUTES", default=5, cast=int)
@@ -214,6 +219,9 @@ EMAIL_PORT = env("EMAIL_PORT", default=25, cast=int)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env("EMAIL_USE_TLS", default=False, cast=bool)
+EMAIL_USE_SSL = env("EMAIL_USE_SSL", default=False, cast=bool)
+# Seconds an SMTP call may block a worker (Django's default is no limit).
+EMAIL_TIMEOUT = env("EMAIL_TIMEOUT", default=10, cast=int)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="noreply@example.com")
 
 # --- Static and media files -------------------------------------------------------

@@ -44,6 +44,39 @@ def test_missing_required_variable_stops_startup_naming_it(name):
     assert f"{name} not found" in result.stderr
 
 
+def test_an_empty_jwt_signing_key_stops_startup_naming_it():
+    result = run_django(
+        ["-c", "import django; django.setup()"],
+        {**PRODUCTION_ENV, "JWT_SIGNING_KEY": "  "},
+    )
+    assert result.returncode != 0
+    assert "JWT_SIGNING_KEY must not be empty" in result.stderr
+
+
+def test_email_backend_and_smtp_settings_come_from_the_environment():
+    smtp = {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": "smtp.example.com",
+        "EMAIL_PORT": "465",
+        "EMAIL_USE_SSL": "True",
+        "EMAIL_TIMEOUT": "7",
+    }
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.EMAIL_BACKEND, s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_USE_SSL, "
+        "s.EMAIL_TIMEOUT)"
+    )
+    result = run_django(["-c", code], {**PRODUCTION_ENV, **smtp})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django.core.mail.backends.smtp.EmailBackend",
+        "smtp.example.com",
+        "465",
+        "True",
+        "7",
+    ]
+
+
 def test_production_forces_debug_off():
     result = run_django(
         ["-c", "from django.conf import settings; print(settings.DEBUG)"],
