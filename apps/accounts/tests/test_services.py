@@ -52,6 +52,9 @@ def test_user_register_rejects_password_similar_to_email():
 def test_user_register_enqueues_welcome_email_after_commit(
     django_capture_on_commit_callbacks, mailoutbox, eager_celery
 ):
+    # Eager: this checks what the committed callback does (the task sends the
+    # mail); delivery through Redis to a worker is the e2e suite's (test_logs.py
+    # follows a registration's request id into the worker).
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         user = services.user_register(
             email="new@example.com", password=DEFAULT_PASSWORD
