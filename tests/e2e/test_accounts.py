@@ -2,6 +2,8 @@
 
 import secrets
 
+from tests.e2e.factors import remember_secret
+
 REGISTER = "/api/v1/auth/register/"
 TOKEN = "/api/v1/auth/token/"
 REFRESH = "/api/v1/auth/token/refresh/"
@@ -25,7 +27,7 @@ def assert_error(response, status):
 
 def test_register_token_me_refresh_logout(client):
     email = f"e2e-{secrets.token_hex(6)}@example.com"
-    password = secrets.token_urlsafe(16)
+    password = remember_secret(secrets.token_urlsafe(16))
 
     registered = client.post(REGISTER, json={"email": email, "password": password})
     assert registered.status_code == 201, registered.text
@@ -34,7 +36,9 @@ def test_register_token_me_refresh_logout(client):
 
     tokens = client.post(TOKEN, json={"email": email, "password": password})
     assert tokens.status_code == 200, tokens.text
-    access, refresh = tokens.json()["access"], tokens.json()["refresh"]
+    access, refresh = map(
+        remember_secret, (tokens.json()[k] for k in ("access", "refresh"))
+    )
 
     me = client.get(ME, headers=bearer(access))
     assert me.status_code == 200, me.text
@@ -42,7 +46,9 @@ def test_register_token_me_refresh_logout(client):
 
     rotated = client.post(REFRESH, json={"refresh": refresh})
     assert rotated.status_code == 200, rotated.text
-    new_access, new_refresh = rotated.json()["access"], rotated.json()["refresh"]
+    new_access, new_refresh = map(
+        remember_secret, (rotated.json()[k] for k in ("access", "refresh"))
+    )
     assert new_refresh != refresh
     assert client.get(ME, headers=bearer(new_access)).status_code == 200
 

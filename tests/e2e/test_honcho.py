@@ -125,6 +125,8 @@ def test_readme_honcho_commands_run_web_worker_and_beat(
         docker("rm", "--force", name, check=False)
 
     assert "Applying accounts.0001_initial... OK" in logs
+    # The stack's log scan cannot see this container's logs: check them here.
+    assert body["password"] not in logs
     for process in ("web.1", "worker.1", "beat.1"):
         assert re.search(rf"^\S+ {re.escape(process)} +\| ", logs, re.M), process
     # Development's LOG_FORMAT=console: readable lines, not JSON.

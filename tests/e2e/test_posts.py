@@ -12,6 +12,8 @@ from io import BytesIO
 import httpx
 from PIL import Image
 
+from tests.e2e.factors import remember_secret
+
 POSTS = "/api/v1/posts/"
 THUMBNAIL_DEADLINE = 60  # seconds; a thumbnail normally takes well under one
 
@@ -19,7 +21,7 @@ THUMBNAIL_DEADLINE = 60  # seconds; a thumbnail normally takes well under one
 def login(client):
     """Register a fresh user; returns the Authorization header of its access token."""
     email = f"e2e-posts-{secrets.token_hex(6)}@example.com"
-    password = secrets.token_urlsafe(16)
+    password = remember_secret(secrets.token_urlsafe(16))
     registered = client.post(
         "/api/v1/auth/register/", json={"email": email, "password": password}
     )
@@ -28,7 +30,8 @@ def login(client):
         "/api/v1/auth/token/", json={"email": email, "password": password}
     )
     assert tokens.status_code == 200, tokens.text
-    return {"Authorization": f"Bearer {tokens.json()['access']}"}
+    remember_secret(tokens.json()["refresh"])
+    return {"Authorization": f"Bearer {remember_secret(tokens.json()['access'])}"}
 
 
 def png(size=(640, 480)):
