@@ -44,9 +44,14 @@ ENV PATH=/opt/venv/bin:$PATH \
     STATIC_ROOT=/app/staticfiles \
     PORT=8000
 # A fixed UID/GID so volume and file permissions are predictable across hosts.
+# No package installer at run time: the venv has none, and the base image's pip
+# goes too (before the venv is copied in, so python3 is the base image's).
 RUN groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid app --home-dir /app --no-create-home \
-        --shell /usr/sbin/nologin app
+        --shell /usr/sbin/nologin app \
+    && pip_dir="$(python3 -c 'import os, pip; print(os.path.dirname(pip.__file__))')" \
+    && rm -rf "${pip_dir}" "${pip_dir}"-*.dist-info \
+    && rm -f /usr/local/bin/pip* /usr/bin/pip*
 WORKDIR /app
 COPY --from=builder /opt/venv /opt/venv
 # Code stays owned by root (the app user cannot modify it); only the directory
@@ -58,16 +63,18 @@ EXPOSE 8000
 ENTRYPOINT ["/app/entrypoint.sh"]
 CMD ["gunicorn", "--config", "docker/gunicorn.conf.py", "config.wsgi:application"]
 
-# --- test: runtime plus development tools and the unit tests ----------------------
-FROM runtime AS test
-USER 0:0
-ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    PIP_ROOT_USER_ACTION=ignore \
-    DJANGO_SETTINGS_MODULE=config.settings.test
+# --- test-venv: the production virtualenv plus the development tools -------------
+FROM builder AS test-venv
 COPY requirements/development.txt /tmp/requirements/development.txt
 RUN --mount=type=cache,target=/root/.cache/pip \
     pip --python /opt/venv/bin/python install --require-hashes \
         -r /tmp/requirements/development.txt
+
+# --- test: runtime plus development tools and the unit tests ----------------------
+FROM runtime AS test
+USER 0:0
+ENV DJANGO_SETTINGS_MODULE=config.settings.test
+COPY --from=test-venv /opt/venv /opt/venv
 COPY . /app
 # pytest writes its cache and coverage data next to the code.
 RUN chown app:app /app

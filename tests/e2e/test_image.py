@@ -37,6 +37,18 @@ def test_runtime_image_holds_no_tests_dev_tools_or_local_files(stack):
     assert result.stdout.splitlines() == ["[]", "[]"], result.stdout
 
 
+def test_runtime_image_has_no_package_installer(stack):
+    # The venv has no pip of its own; the base image's interpreter must not either.
+    script = (
+        "command -v pip pip3; "
+        "for py in python python3 /usr/local/bin/python /usr/bin/python3; do "
+        "[ -x \"$(command -v $py)\" ] && $py -c 'import pip' 2>/dev/null "
+        "&& echo \"$py imports pip\"; done; true"
+    )
+    result = docker("run", "--rm", "--entrypoint", "sh", APP_IMAGE, "-c", script)
+    assert result.stdout == "", result.stdout
+
+
 def test_image_runs_as_non_root_with_exec_form_entrypoint(stack):
     config = json.loads(docker("image", "inspect", APP_IMAGE).stdout)[0]["Config"]
     assert config["User"] == "10001:10001"
