@@ -2,6 +2,7 @@
 `docker compose config` from nothing but the job's environment."""
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -180,3 +181,30 @@ def test_the_readmes_dry_run_works_as_written():
     web = yaml.safe_load(result.stdout)["services"]["web"]
     assert web["image"] == "registry.example.com/acme/api:0123abcd"
     assert web["environment"]["SECRET_KEY"] == "dry-run-secret"
+
+
+def test_the_readme_names_every_variable_a_deploy_reads():
+    # Every ${VAR} the deploy's compose files and scripts interpolate is a CI/CD
+    # variable someone may set: README's "CI/CD variables" section names it
+    # (`PREFIX_*` covers a family).
+    sources = ["docker-compose.yml", "deploy/compose.deploy.yml", "deploy/deploy.sh"]
+    read = set()
+    for source in sources:
+        text = (ROOT / source).read_text()
+        # $${NAME} is compose's escape: the container's own variable, at run time.
+        read |= set(re.findall(r"(?<!\$)\$\{([A-Z][A-Z0-9_]*)", text))
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("### CI/CD variables", 1)[1].split("\n### ", 1)[0]
+    named = set(re.findall(r"`\$?([A-Z][A-Z0-9_]*)`", section))
+    families = [
+        re.compile("^" + pattern.replace("*", "[A-Z0-9_]*") + "$")
+        for pattern in re.findall(r"`([A-Z][A-Z0-9_]*\*[A-Z0-9_*]*)`", section)
+    ]
+    # The scripts' own, not settings (the dry run has its own README section).
+    internal = {"BASH_SOURCE", "DEPLOY_DRY_RUN", "DRY_RUN", "VAR"}
+    missing = sorted(
+        name
+        for name in read - named - internal
+        if not any(family.match(name) for family in families)
+    )
+    assert not missing, f"add to README's CI/CD variables: {missing}"
