@@ -43,7 +43,7 @@ def test_runtime_image_has_no_package_installer(stack):
         "command -v pip pip3; "
         "for py in python python3 /usr/local/bin/python /usr/bin/python3; do "
         "[ -x \"$(command -v $py)\" ] && $py -c 'import pip' 2>/dev/null "
-        "&& echo \"$py imports pip\"; done; true"
+        '&& echo "$py imports pip"; done; true'
     )
     result = docker("run", "--rm", "--entrypoint", "sh", APP_IMAGE, "-c", script)
     assert result.stdout == "", result.stdout
