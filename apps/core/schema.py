@@ -1,5 +1,7 @@
 """OpenAPI additions: the error contract as a component on every operation."""
 
+from rest_framework_simplejwt.views import TokenViewBase
+
 ERROR_SCHEMA = {
     "type": "object",
     "description": "The body of every 4xx/5xx response.",
@@ -24,6 +26,7 @@ _DESCRIPTIONS = {
     "403": "Not allowed.",
     "404": "Not found.",
     "413": "Request body too large.",
+    "415": "Unsupported request body type.",
     "429": "Rate limited; see Retry-After.",
     "500": "Server error.",
 }
@@ -34,20 +37,33 @@ def add_error_responses(result, generator, request, public):
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = (
         ERROR_SCHEMA
     )
-    for path_item in result.get("paths", {}).values():
-        for operation in path_item.values():
+    views = _views_by_operation(generator)
+    for path, path_item in result.get("paths", {}).items():
+        for method, operation in path_item.items():
             responses = operation.setdefault("responses", {})
-            for code in _codes_for(operation):
+            for code in _codes_for(operation, views.get((path, method))):
                 responses.setdefault(code, _error_response(code))
     return result
 
 
-def _codes_for(operation):
+def _views_by_operation(generator):
+    """(path, method) -> the view class that answers it."""
+    return {
+        (path, method.lower()): getattr(callback, "cls", None)
+        for path, _, method, callback in generator.endpoints
+    }
+
+
+def _codes_for(operation, view):
     codes = ["500"]
     if operation.get("security") != [{}] and operation.get("security"):
         codes.append("401")
+    if view is not None and issubclass(view, TokenViewBase):
+        codes.append("401")  # simplejwt's views: bad credentials or token
+    if view is not None and getattr(view, "throttle_classes", None):
+        codes.append("429")
     if "requestBody" in operation:
-        codes += ["400", "413"]
+        codes += ["400", "413", "415"]
     return codes
 
 

@@ -43,8 +43,14 @@ def _bodies(serializer):
     list=extend_schema(
         summary="List posts",
         description=(
-            "Published posts, plus the caller's drafts (staff: all), newest first."
+            "Published posts, plus the caller's drafts (staff: all), newest first. "
+            "Follow `next` for the following page."
         ),
+        responses={
+            200: PostSerializer(many=True),
+            400: OpenApiResponse(_ERROR, description="A malformed filter."),
+            404: OpenApiResponse(_ERROR, description="A malformed cursor."),
+        },
     ),
     retrieve=extend_schema(
         summary="Get a post", responses={200: PostSerializer, 404: _NOT_FOUND}
