@@ -11,8 +11,19 @@
 #   3. execs the command, so it replaces this shell and receives SIGTERM itself.
 set -euo pipefail
 
+# One line on stderr: a JSON record with the application's keys when LOG_FORMAT is
+# json (the containers' default), else readable text.
 log() {
-  printf '%s entrypoint: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2
+  local now message="$*"
+  now="$(date -u +%Y-%m-%dT%H:%M:%S%z)"
+  if [[ "${LOG_FORMAT:-json}" == json ]]; then
+    message="${message//\\/\\\\}"
+    message="${message//\"/\\\"}"
+    printf '{"timestamp": "%s", "level": "INFO", "logger": "entrypoint", "message": "%s", "request_id": "-"}\n' \
+      "${now}" "${message}" >&2
+  else
+    printf '%s entrypoint: %s\n' "${now}" "${message}" >&2
+  fi
 }
 
 is_web_server() {

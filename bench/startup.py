@@ -7,13 +7,14 @@ from datetime import datetime
 
 from bench.stack import Stack
 
-# Lines the web container logs as it boots (entrypoint.sh, then gunicorn), each
-# naming the phase it begins. Phases are ordered by when they were logged.
+# Messages the web container logs as it boots (entrypoint.sh, then gunicorn), each
+# naming the phase it begins, in JSON or text lines alike. Phases are ordered by
+# when they were logged.
 MARKERS = {
-    "entrypoint: applying migrations": "migrate (nothing to apply)",
-    "entrypoint: collecting static files": "collectstatic",
+    "applying migrations": "migrate (nothing to apply)",
+    "collecting static files": "collectstatic",
     # gunicorn's master imports the application before it logs (preload_app).
-    "entrypoint: starting gunicorn": "gunicorn: import the application",
+    "starting gunicorn": "gunicorn: import the application",
     "Starting gunicorn": "gunicorn master start",
     "Booting worker": "worker start -> /readyz 200 via Nginx",
 }

@@ -113,7 +113,9 @@ def test_boot_phases_come_from_log_timestamps():
             "2026-01-01T00:00:09.000000000Z entrypoint: collecting static files",
             "2026-01-01T00:00:11.000000000Z entrypoint: collecting static files",
             "2026-01-01T00:00:13.500000000Z entrypoint: applying migrations",
-            "2026-01-01T00:00:14.000000000Z entrypoint: starting gunicorn",
+            '2026-01-01T00:00:14.000000000Z {"timestamp": "2026-01-01T00:00:14+0000",'
+            ' "level": "INFO", "logger": "entrypoint", "message": "starting gunicorn",'
+            ' "request_id": "-"}',
             "2026-01-01T00:00:15.000000000Z [INFO] Starting gunicorn 23.0.0",
             "2026-01-01T00:00:15.250000000Z [INFO] Booting worker with pid: 7",
         ]

@@ -131,6 +131,10 @@ def test_app_processes_log_json_lines_with_the_request_id(stack, client):
             assert set(entry) >= RECORD_KEYS, (service, entry)
         text_records = [line for line in lines if TEXT_RECORD.match(line)]
         assert not text_records, f"{service} logged text records: {text_records[:5]}"
+        # The entrypoint's own lines (migrate, collectstatic, start) are records too.
+        if service == "web":
+            assert any(entry["logger"] == "entrypoint" for entry in entries)
+            assert not [line for line in lines if " entrypoint: " in line]
         tracebacks = [line for line in lines if line.startswith("Traceback")]
         assert not tracebacks, f"{service} printed a traceback outside the log"
 
