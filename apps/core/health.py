@@ -1,11 +1,13 @@
 """Readiness checks for the backing services, each bounded by a short timeout."""
 
+import functools
 import logging
 import time
 
 import redis
+from botocore.config import Config as BotoConfig
 from django.conf import settings
-from django.core.files.storage import default_storage
+from django.core.files.storage import storages
 from django.db import connection
 
 logger = logging.getLogger(__name__)
@@ -28,14 +30,28 @@ def check_redis():
         client.close()
 
 
+# One try, two seconds: the application's S3 client retries with longer timeouts,
+# which would hold /readyz for tens of seconds against a hung object store.
+PROBE_CLIENT_CONFIG = BotoConfig(
+    connect_timeout=2, read_timeout=2, retries={"total_max_attempts": 1}
+)
+
+
 def check_storage():
-    bucket = getattr(default_storage, "bucket", None)  # S3Storage's boto3 Bucket
-    if bucket is None:
-        default_storage.exists("readyz-probe")  # local files: the disk answers
+    media = storages["default"]
+    if not hasattr(media, "bucket"):  # local files: the disk answers
+        media.exists("readyz-probe")
         return
     # HEAD on the bucket itself. exists() of a key would not do: django-storages
     # reads any 404 as "no such key", so a missing bucket would pass as ready.
+    bucket = _probe_storage_for(media).bucket
     bucket.meta.client.head_bucket(Bucket=bucket.name)
+
+
+@functools.lru_cache(maxsize=1)
+def _probe_storage_for(media):
+    """The media storage again, with the probe's client (built once per process)."""
+    return type(media)(client_config=media.client_config.merge(PROBE_CLIENT_CONFIG))
 
 
 CHECKS = {

@@ -112,6 +112,18 @@ def test_unreachable_s3_raises_an_error_the_task_retries(settings, user):
         services.post_generate_thumbnail(post_id=post.pk, image_name=post.image.name)
 
 
+def test_readiness_probes_storage_once_with_short_timeouts(s3):
+    from django.core.files.storage import storages
+
+    from apps.core import health
+
+    probe = health._probe_storage_for(storages["default"])
+    config = probe.bucket.meta.client.meta.config
+    assert (config.connect_timeout, config.read_timeout) == (2, 2)
+    assert config.retries["total_max_attempts"] == 1
+    assert probe.bucket.name == BUCKET
+
+
 def test_readiness_fails_when_the_bucket_is_gone(s3):
     from apps.core import health
 
