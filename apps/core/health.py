@@ -9,6 +9,7 @@ from botocore.config import Config as BotoConfig
 from django.conf import settings
 from django.core.files.storage import storages
 from django.db import connection
+from storages.backends.s3 import S3Storage
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +40,9 @@ PROBE_CLIENT_CONFIG = BotoConfig(
 
 def check_storage():
     media = storages["default"]
-    if not hasattr(media, "bucket"):  # local files: the disk answers
+    # isinstance, not hasattr(media, "bucket"): the property would build the
+    # application's own S3 client only to be thrown away.
+    if not isinstance(media, S3Storage):  # local files: the disk answers
         media.exists("readyz-probe")
         return
     # HEAD on the bucket itself. exists() of a key would not do: django-storages
