@@ -32,27 +32,24 @@ def baseline(request):
 def bad_request(request, exception=None):
     """handler400: the API's error shape for what Django refuses before any view,
     such as a Host header outside ALLOWED_HOSTS."""
-    body = error_body(status_code=400, code="bad_request", detail="Bad request.")
-    return JsonResponse(body, status=400)
+    return _error_page(400, "bad_request", "Bad request.")
 
 
 def permission_denied(request, exception=None):
     """handler403: the API's error shape for a PermissionDenied outside DRF."""
-    body = error_body(
-        status_code=403, code="permission_denied", detail="Permission denied."
-    )
-    return JsonResponse(body, status=403)
+    return _error_page(403, "permission_denied", "Permission denied.")
 
 
 def not_found(request, exception=None):
     """handler404: the API's error shape for unknown URLs."""
-    body = error_body(status_code=404, code="not_found", detail="Not found.")
-    return JsonResponse(body, status=404)
+    return _error_page(404, "not_found", "Not found.")
 
 
 def server_error(request):
     """handler500: the API's error shape, never a traceback."""
-    body = error_body(
-        status_code=500, code="server_error", detail="A server error occurred."
-    )
-    return JsonResponse(body, status=500)
+    return _error_page(500, "server_error", "A server error occurred.")
+
+
+def _error_page(status_code, code, detail):
+    body = error_body(status_code=status_code, code=code, detail=detail)
+    return JsonResponse(body, status=status_code)
