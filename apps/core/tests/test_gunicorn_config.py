@@ -1,13 +1,13 @@
 """docker/gunicorn.conf.py: the web server's settings, and how a worker stops."""
 
-import re
 import runpy
 import socket
 from pathlib import Path
 
 import pytest
-import yaml
 from django.conf import settings
+
+from apps.core.tests import compose
 
 ROOT = Path(settings.BASE_DIR)
 
@@ -28,10 +28,10 @@ def test_defaults_preload_the_app_and_use_the_closing_worker(monkeypatch):
 
 def test_graceful_timeout_is_below_composes_stop_grace_period(monkeypatch):
     monkeypatch.delenv("GUNICORN_GRACEFUL_TIMEOUT", raising=False)
-    web = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["web"]
-    default = re.search(r":-(\d+)}", web["environment"]["GUNICORN_GRACEFUL_TIMEOUT"])
-    assert load(monkeypatch)["graceful_timeout"] == int(default[1])
-    assert int(default[1]) < int(web["stop_grace_period"].removesuffix("s"))
+    web = compose.services()["web"]
+    default = int(compose.default(web["environment"], "GUNICORN_GRACEFUL_TIMEOUT"))
+    assert load(monkeypatch)["graceful_timeout"] == default
+    assert default < int(web["stop_grace_period"].removesuffix("s"))
 
 
 class _Poller:
