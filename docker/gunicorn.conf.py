@@ -4,56 +4,91 @@ GUNICORN_GRACEFUL_TIMEOUT must stay below compose's stop_grace_period for web, s
 in-flight requests finish before Docker sends SIGKILL.
 """
 
+import contextlib
 import json
 import logging
 import os
+import socket
 import time
 
 from gunicorn.glogging import Logger
-from gunicorn.workers.gthread import ThreadWorker
+from gunicorn.workers.sync import SyncWorker
+
+# Probes answered by the application; their successes are not worth a log line.
+PROBE_PATHS = frozenset({"/healthz", "/readyz"})
 
 
 def _int(name, default):
     return int(os.environ.get(name, default))
 
 
-class ClosingThreadWorker(ThreadWorker):
-    """The gthread worker, letting go of the listening socket as soon as it stops.
+class ClosingSyncWorker(SyncWorker):
+    """The sync worker, letting go of the listening socket as soon as it stops.
 
-    A stopping gthread worker stops accepting but holds the listening socket until
-    its requests in flight are done. Meanwhile the kernel still completes new
-    connections into the socket's queue, and the final close resets them: Nginx
-    has sent those requests, so it may not retry a POST on another replica and
-    answers 502. Taking what is queued and closing at once makes later
-    connections be refused instead, which Nginx retries elsewhere for any method.
+    A stopping worker finishes its request in flight while the kernel still
+    completes new connections into the listening socket's queue; when the last
+    process holding the socket exits, those are reset. Nginx has sent their
+    requests already, so it may not retry a POST on another replica and answers
+    502. Taking what is queued, then closing the socket before serving it, makes
+    every later connection be refused instead, which Nginx retries elsewhere for
+    any method. gunicorn has no setting for this (its sync worker closes the
+    socket only when the process exits), hence the subclass.
     """
 
-    def set_accept_enabled(self, enabled):
-        super().set_accept_enabled(enabled)
-        if not enabled and not self.alive:
-            for listener in self.sockets:
-                self._accept_queued(listener)
-                listener.close()
+    def handle(self, listener, client, addr):
+        # Hold the response's segments until _send_fin: the last one then carries
+        # the FIN, and Nginx reads the end of the response and the close at once.
+        client.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
+        super().handle(listener, client, addr)
 
-    def _accept_queued(self, listener):
-        accepted = -1
-        while accepted != self.nr_conns:  # accept() counts a connection it takes
-            accepted = self.nr_conns
-            self.accept(listener)
+    def run(self):
+        super().run()  # returns once the worker stops or recycles
+        queued = [self._take_queued(listener) for listener in self.sockets]
+        for sockname, clients in queued:
+            for client, addr in clients:
+                self.handle(_ClosedListener(sockname), client, addr)
+
+    @staticmethod
+    def _take_queued(listener):
+        clients = []
+        while True:
+            try:
+                client, addr = listener.accept()
+            except OSError:  # EAGAIN: the queue is empty
+                break
+            client.setblocking(True)
+            clients.append((client, addr))
+        sockname = listener.getsockname()
+        listener.close()
+        return sockname, clients
+
+
+class _ClosedListener:
+    """What handle() needs of a listener already closed: its address, for WSGI."""
+
+    def __init__(self, sockname):
+        self._sockname = sockname
+
+    def getsockname(self):
+        return self._sockname
 
 
 bind = f"0.0.0.0:{_int('PORT', 8000)}"
-workers = _int("GUNICORN_WORKERS", 2)
-# Threads: a slow upstream call ties up a thread, not a whole process.
-worker_class = ClosingThreadWorker
-threads = _int("GUNICORN_THREADS", 4)
+# Sync workers, one request at a time each, chosen by measurement (see
+# docs/benchmarks/README.md): the cheapest worker per request, and behind Nginx,
+# which buffers slow clients, blocking on a client never happens. A sync worker
+# closes each connection after its response (gunicorn's "design" docs), so the
+# TIME_WAIT of every connection stays in this container, not in Nginx's, whose
+# local ports would otherwise run out under sustained load.
+worker_class = ClosingSyncWorker
+workers = _int("GUNICORN_WORKERS", 4)
 timeout = _int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 20)
-keepalive = _int("GUNICORN_KEEPALIVE", 5)
 # Recycling workers bounds the damage of a slow memory leak; the jitter keeps them
-# from all restarting at the same moment.
-max_requests = _int("GUNICORN_MAX_REQUESTS", 1000)
-max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 100)
+# from all restarting at the same moment. Rare enough that the reconnects and
+# forks cost nothing measurable.
+max_requests = _int("GUNICORN_MAX_REQUESTS", 20000)
+max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 2000)
 # Import Django once, in the master: a recycled worker is a fork, ready at once,
 # instead of a second of imports competing with the live workers for the CPU
 # (the benchmark's profile showed it as p99 spikes). Safe because nothing opens
@@ -78,7 +113,26 @@ access_log_format = (
 )
 
 
-class JsonLogger(Logger):
+class QuietProbesLogger(Logger):
+    """gunicorn's logger, without a line for each successful health probe.
+
+    Docker probes every web container every 2 s: about 43,000 lines a day per
+    replica that say nothing. A probe that fails is still logged.
+    """
+
+    def access(self, resp, req, environ, request_time):
+        _send_fin(resp)
+        status = _status_code(resp)
+        probe = environ.get("PATH_INFO", "").rstrip("/") in PROBE_PATHS
+        if probe and isinstance(status, int) and status < 400:
+            return
+        self.write_access(resp, req, environ, request_time)
+
+    def write_access(self, resp, req, environ, request_time):
+        super().access(resp, req, environ, request_time)
+
+
+class JsonLogger(QuietProbesLogger):
     """Writes gunicorn's access and error logs as one JSON object per line.
 
     The keys are the application's (apps/core/logging.py): timestamp, level,
@@ -96,7 +150,7 @@ class JsonLogger(Logger):
         for handler in self.access_log.handlers:
             handler.setFormatter(logging.Formatter("%(message)s"))
 
-    def access(self, resp, req, environ, request_time):
+    def write_access(self, resp, req, environ, request_time):
         if not (self.cfg.accesslog or self.cfg.logconfig or self.cfg.syslog):
             return
         headers = {name.lower(): value for name, value in req.headers}
@@ -140,11 +194,30 @@ class _JsonErrorFormatter(logging.Formatter):
         return json.dumps(entry)
 
 
+def _send_fin(resp):
+    """Half-close the connection as soon as the response is written out.
+
+    gunicorn calls the access log right after a response's last byte. The sync
+    worker closes the connection only after logging and Django's request_finished
+    work; by then Nginx has read the whole response and closed first, and the
+    side that closes first keeps the connection in TIME_WAIT for 60 s: Nginx's,
+    whose local ports then run out under sustained load (each TIME_WAIT holds
+    one). Sending the FIN with the response makes gunicorn the side that closes
+    first. Only a response whose headers went out is complete enough for that:
+    otherwise gunicorn still writes its error response on this socket.
+    """
+    sock = getattr(resp, "sock", None)
+    if sock is not None and resp.headers_sent:
+        with contextlib.suppress(OSError):  # the peer is gone already
+            sock.shutdown(socket.SHUT_WR)
+
+
 def _status_code(resp):
     status = str(getattr(resp, "status", "") or "")
     code = status.split(None, 1)[0]
     return int(code) if code.isdigit() else status
 
 
-if os.environ.get("LOG_FORMAT", "json") == "json":
-    logger_class = JsonLogger
+logger_class = (
+    JsonLogger if os.environ.get("LOG_FORMAT", "json") == "json" else QuietProbesLogger
+)

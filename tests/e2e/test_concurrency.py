@@ -121,7 +121,7 @@ def test_restarting_web_replicas_one_at_a_time_fails_no_request(stack, client):
         time.sleep(6)  # Nginx's resolver cache (5 s) forgets the removed replica
         # Reads, which Nginx may retry on the other replica, and writes, which it
         # may not once sent: a restarting replica must refuse new connections
-        # rather than reset them (gunicorn's ClosingThreadWorker).
+        # rather than reset them (gunicorn's ClosingSyncWorker).
         post = {"title": "written during a rolling restart"}
         with (
             SteadyLoad(stack.base_url, ME, headers=headers, threads=3) as reads,

@@ -3,6 +3,7 @@
 import runpy
 import socket
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
@@ -18,10 +19,10 @@ def load(monkeypatch, **env):
     return runpy.run_path(str(ROOT / "docker" / "gunicorn.conf.py"))
 
 
-def test_defaults_preload_the_app_and_use_the_closing_worker(monkeypatch):
+def test_defaults_preload_the_app_and_use_the_closing_sync_worker(monkeypatch):
     monkeypatch.delenv("GUNICORN_PRELOAD", raising=False)
     conf = load(monkeypatch)
-    assert conf["worker_class"] is conf["ClosingThreadWorker"]
+    assert conf["worker_class"] is conf["ClosingSyncWorker"]
     assert conf["preload_app"] is True
     assert load(monkeypatch, GUNICORN_PRELOAD="false")["preload_app"] is False
 
@@ -34,11 +35,6 @@ def test_graceful_timeout_is_below_composes_stop_grace_period(monkeypatch):
     assert default < int(web["stop_grace_period"].removesuffix("s"))
 
 
-class _Poller:
-    def unregister(self, fileobj):
-        pass
-
-
 @pytest.fixture
 def listener():
     server = socket.create_server(("127.0.0.1", 0), backlog=16)
@@ -47,12 +43,15 @@ def listener():
     server.close()
 
 
-def stopping_worker(monkeypatch, listener, *, alive):
-    worker = object.__new__(load(monkeypatch)["ClosingThreadWorker"])
-    worker.cfg, worker.sockets, worker.alive = None, [listener], alive
-    worker.nr_conns, worker._accepting, worker.poller = 0, True, _Poller()
-    worker.taken = []
-    worker.enqueue_req = worker.taken.append
+def stopped_worker(monkeypatch, listener):
+    """A ClosingSyncWorker told to stop, recording the connections it serves."""
+    worker = object.__new__(load(monkeypatch)["ClosingSyncWorker"])
+    worker.cfg = SimpleNamespace(http_protocols=["h1"])
+    worker.sockets, worker.alive, worker.timeout = [listener], False, 1
+    worker.served = []
+    worker.handle = lambda listener, client, addr: worker.served.append(
+        (listener.getsockname(), client)
+    )
     return worker
 
 
@@ -60,24 +59,68 @@ def connect(port):
     return socket.create_connection(("127.0.0.1", port), timeout=2)
 
 
-def test_a_stopping_worker_takes_queued_connections_then_refuses_new_ones(
+def test_a_stopping_worker_serves_queued_connections_then_refuses_new_ones(
     monkeypatch, listener
 ):
-    port = listener.getsockname()[1]
+    address = listener.getsockname()
     # Connected by the kernel, not yet accepted: what a restart used to reset.
-    queued = [connect(port) for _ in range(3)]
-    worker = stopping_worker(monkeypatch, listener, alive=False)
-    worker.set_accept_enabled(False)
-    assert len(worker.taken) == 3
+    queued = [connect(address[1]) for _ in range(3)]
+    worker = stopped_worker(monkeypatch, listener)
+    worker.run()
+    assert [sockname for sockname, _ in worker.served] == [address] * 3
     with pytest.raises(ConnectionRefusedError):
-        connect(port)
-    for client in queued:
+        connect(address[1])
+    for client in queued + [client for _, client in worker.served]:
         client.close()
 
 
-def test_a_busy_worker_that_pauses_accepting_keeps_its_socket(monkeypatch, listener):
-    port = listener.getsockname()[1]
-    worker = stopping_worker(monkeypatch, listener, alive=True)
-    worker.set_accept_enabled(False)  # at worker_connections, not stopping
-    connect(port).close()
-    assert worker.taken == []
+@pytest.fixture
+def connection():
+    """A connected pair: (gunicorn's side, Nginx's side)."""
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        peer = connect(server.getsockname()[1])
+        ours, _ = server.accept()
+    yield ours, peer
+    ours.close()
+    peer.close()
+
+
+def test_the_fin_goes_out_as_soon_as_the_response_is_written(monkeypatch, connection):
+    ours, peer = connection
+    conf = load(monkeypatch)
+    ours.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+    conf["_send_fin"](SimpleNamespace(sock=ours, headers_sent=True))
+    assert peer.recv(1024).startswith(b"HTTP/1.1 200")
+    assert peer.recv(1024) == b""  # the close, before gunicorn's own close
+
+
+def test_no_fin_before_the_headers_are_out(monkeypatch, connection):
+    # gunicorn may still write its 500 page on this socket.
+    ours, peer = connection
+    load(monkeypatch)["_send_fin"](SimpleNamespace(sock=ours, headers_sent=False))
+    peer.settimeout(0.2)
+    with pytest.raises(TimeoutError):
+        peer.recv(1024)
+
+
+def access_lines(monkeypatch, path, status):
+    conf = load(monkeypatch, LOG_FORMAT="json")
+    logger = object.__new__(conf["JsonLogger"])
+    lines = []
+    logger.write_access = lambda *args: lines.append(args)
+    resp = SimpleNamespace(status=status, sock=None, headers_sent=True)
+    logger.access(resp, None, {"PATH_INFO": path}, None)
+    return lines
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/readyz", "/readyz/"])
+def test_successful_probes_write_no_access_line(monkeypatch, path):
+    assert access_lines(monkeypatch, path, "200 OK") == []
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [("/readyz", "503 Service Unavailable"), ("/api/v1/posts/", "200 OK")],
+)
+def test_failed_probes_and_other_requests_are_logged(monkeypatch, path, status):
+    assert len(access_lines(monkeypatch, path, status)) == 1
