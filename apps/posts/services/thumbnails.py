@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from apps.posts import files, images
 from apps.posts.models import Post
+from apps.posts.tasks import generate_thumbnail
 
 logger = logging.getLogger(__name__)
 
@@ -137,9 +138,6 @@ def _locked(post_id: int, image_name: str) -> Post | None:
 
 
 def _enqueue_on_commit(*, post_id: int, image_name: str) -> None:
-    # Imported here: the task module imports this one.
-    from apps.posts.tasks import generate_thumbnail
-
     # robust: a broker outage must not turn the committed write into a 500; the
     # post stays `processing` and the beat schedule re-enqueues it.
     transaction.on_commit(
