@@ -9,6 +9,7 @@ import logging
 from datetime import timedelta
 
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
@@ -49,12 +50,11 @@ def post_generate_thumbnail(*, post_id: int, image_name: str) -> Post | None:
     post = Post.objects.filter(pk=post_id).first()
     if not _still_wanted(post, image_name):
         return None
-    storage = post.image.storage
-    if not storage.exists(image_name):
+    if not default_storage.exists(image_name):
         return post_thumbnail_failed(
             post_id=post_id, image_name=image_name, reason="The image file is missing."
         )
-    with storage.open(image_name, "rb") as source:
+    with default_storage.open(image_name, "rb") as source:
         data = source.read()
     try:
         thumbnail = images.render_thumbnail(data)
