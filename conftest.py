@@ -1,7 +1,9 @@
 """Fixtures shared by every app's tests."""
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
+from django_redis.cache import RedisCache
 from rest_framework.test import APIClient
 
 from apps.accounts.tests.factories import UserFactory
@@ -13,6 +15,18 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def dead_cache():
+    """The configured cache, pointed at a port where no Redis listens."""
+    params = settings.CACHES["default"]
+    options = {
+        **params["OPTIONS"],
+        "SOCKET_CONNECT_TIMEOUT": 0.2,
+        "SOCKET_TIMEOUT": 0.2,
+    }
+    return RedisCache("redis://127.0.0.1:1/0", {**params, "OPTIONS": options})
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@
 #      (DB_WAIT_TIMEOUT=0 skips the wait);
 #   2. for the web server only (the command is gunicorn): applies migrations
 #      (MIGRATE_ON_START=false leaves them to a release job) and collects static
-#      files. `manage.py migrate` holds a PostgreSQL advisory lock, so replicas that
-#      start together apply each migration once, one after the other;
+#      files. `manage.py migrate_locked` holds a PostgreSQL advisory lock, so replicas
+#      that start together apply each migration once, one after the other;
 #   3. execs the command, so it replaces this shell and receives SIGTERM itself.
 set -euo pipefail
 
@@ -41,7 +41,7 @@ wait_for_database() {
 prepare_web_server() {
   if [[ "${MIGRATE_ON_START:-true}" == true ]]; then
     log "applying migrations"
-    python manage.py migrate --noinput
+    python manage.py migrate_locked --noinput
   else
     log "MIGRATE_ON_START=${MIGRATE_ON_START}: not applying migrations"
   fi

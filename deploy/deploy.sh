@@ -52,7 +52,7 @@ plan() {
     DRY_RUN=1 run "${compose[@]}" pull --quiet web worker beat nginx >&2
     DRY_RUN=1 run "${compose[@]}" up --detach --wait db redis >&2
     DRY_RUN=1 run "${compose[@]}" run --rm --no-deps web \
-      python manage.py migrate --noinput >&2
+      python manage.py migrate_locked --noinput >&2
     DRY_RUN=1 run "${compose[@]}" up --detach --wait --remove-orphans >&2
   fi
 }
@@ -124,6 +124,6 @@ registry_login
 # host lacks them; updating those is a deliberate `pull db redis`, not a side effect.
 "${compose[@]}" pull --quiet web worker beat nginx
 "${compose[@]}" up --detach --wait db redis
-"${compose[@]}" run --rm --no-deps web python manage.py migrate --noinput
+"${compose[@]}" run --rm --no-deps web python manage.py migrate_locked --noinput
 "${compose[@]}" up --detach --wait --remove-orphans
 "${compose[@]}" ps

@@ -1,14 +1,12 @@
 """Writes for accounts: registration and profile updates.
 
-Logout (blacklisting a refresh token) is simplejwt's own serializer's work;
-flushing expired tokens runs on the beat schedule.
+Logout (blacklisting a refresh token) is simplejwt's own serializer's work, and
+flushing expired tokens its own `flushexpiredtokens` command's (see tasks).
 """
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
-from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from apps.accounts.models import User
 from apps.accounts.tasks import send_welcome_email
@@ -67,14 +65,3 @@ def _validate_password(password, user):
         password_validation.validate_password(password, user)
     except ValidationError as exc:
         raise ValidationError({"password": exc.messages}) from exc
-
-
-def token_flush_expired() -> int:
-    """Delete expired outstanding refresh tokens (their blacklist rows cascade).
-
-    An expired token is refused on its expiry alone, so its rows only take space.
-    Returns how many outstanding tokens were deleted.
-    """
-    expired = OutstandingToken.objects.filter(expires_at__lte=timezone.now())
-    _, per_model = expired.delete()
-    return per_model.get(OutstandingToken._meta.label, 0)

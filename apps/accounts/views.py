@@ -5,7 +5,7 @@ re-implementation); each gets its own throttle scope so limits are set per endpo
 """
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -20,8 +20,13 @@ from apps.accounts.serializers import (
 )
 
 
-class RegisterViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
-    """POST /api/v1/auth/register/: create an account."""
+class RegisterViewSet(viewsets.GenericViewSet):
+    """POST /api/v1/auth/register/: create an account.
+
+    No CreateModelMixin: registration is the user_register service, not a
+    serializer's save(), so the `create` action is this class's own (the router
+    routes POST to any viewset that has one).
+    """
 
     serializer_class = RegisterSerializer
     authentication_classes = []

@@ -7,7 +7,7 @@ import time
 import redis
 from botocore.config import Config as BotoConfig
 from django.conf import settings
-from django.core.files.storage import storages
+from django.core.files.storage import default_storage
 from django.db import connection
 from storages.backends.s3 import S3Storage
 
@@ -39,22 +39,28 @@ PROBE_CLIENT_CONFIG = BotoConfig(
 
 
 def check_storage():
-    media = storages["default"]
-    # isinstance, not hasattr(media, "bucket"): the property would build the
-    # application's own S3 client only to be thrown away.
-    if not isinstance(media, S3Storage):  # local files: the disk answers
-        media.exists("readyz-probe")
+    # default_storage, as the models' file fields reach it: isinstance() and
+    # __class__ see through the lazy proxy to the configured storage. isinstance,
+    # not hasattr(..., "bucket"): the property would build the application's own
+    # S3 client only to be thrown away.
+    if not isinstance(default_storage, S3Storage):  # local files: the disk answers
+        default_storage.exists("readyz-probe")
         return
     # HEAD on the bucket itself. exists() of a key would not do: django-storages
     # reads any 404 as "no such key", so a missing bucket would pass as ready.
-    bucket = _probe_storage_for(media).bucket
+    probe = _probe_storage(default_storage.__class__, default_storage.client_config)
+    bucket = probe.bucket
     bucket.meta.client.head_bucket(Bucket=bucket.name)
 
 
 @functools.lru_cache(maxsize=1)
-def _probe_storage_for(media):
-    """The media storage again, with the probe's client (built once per process)."""
-    return type(media)(client_config=media.client_config.merge(PROBE_CLIENT_CONFIG))
+def _probe_storage(storage_class, client_config):
+    """The media storage again, with the probe's client (built once per process).
+
+    Keyed by the configured storage's class and client config, not by the lazy
+    default_storage itself, whose hash follows whichever storage it wraps.
+    """
+    return storage_class(client_config=client_config.merge(PROBE_CLIENT_CONFIG))
 
 
 CHECKS = {

@@ -14,7 +14,8 @@ class HealthCheckMiddleware:
     """Answers /healthz and /readyz before anything validates the Host header.
 
     Docker healthchecks and load balancers call these by IP or by container name,
-    which ALLOWED_HOSTS rightly refuses for every other path.
+    which ALLOWED_HOSTS rightly refuses for every other path. This is the only place
+    they are answered: they have no URL route, so other methods are a 404.
     """
 
     PROBES = {"/healthz": views.healthz, "/readyz": views.readyz}

@@ -3,7 +3,7 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_delete, post_save
 
-from apps.posts import feed_cache
+from apps.posts import feed_cache, images
 
 # What the feed shows of an author (PostAuthorSerializer).
 _AUTHOR_FIELDS = {"first_name", "last_name"}
@@ -24,6 +24,7 @@ class PostsConfig(AppConfig):
         post_save.connect(_post_changed, sender=Post, dispatch_uid="feed")
         post_delete.connect(_post_changed, sender=Post, dispatch_uid="feed")
         post_save.connect(_user_saved, sender=get_user_model(), dispatch_uid="feed")
+        images.set_pillow_pixel_limit()
 
 
 def _post_changed(sender, **kwargs):

@@ -103,16 +103,23 @@ def _verified_format(file) -> str:
     return image_format
 
 
+def set_pillow_pixel_limit() -> None:
+    """Give Pillow's own decompression-bomb guard the limit from settings, once.
+
+    Image.MAX_IMAGE_PIXELS is process-global: set at start-up (PostsConfig.ready),
+    never per call. Pillow warns past it and raises past twice it; `_open` refuses
+    everything past the setting as read at the time of the call.
+    """
+    Image.MAX_IMAGE_PIXELS = settings.UPLOAD_MAX_PIXELS
+
+
 def _open(fp) -> Image.Image:
-    """Image.open with the pixel limit from settings (the decompression-bomb guard).
+    """Image.open, then the pixel limit from settings (the decompression-bomb guard).
 
     Pillow only reads the header here, so an oversized image is refused before
     its pixels are decompressed.
     """
     limit = settings.UPLOAD_MAX_PIXELS
-    # Pillow raises past twice this limit and warns past it; the explicit check
-    # below refuses everything past it.
-    Image.MAX_IMAGE_PIXELS = limit
     image = Image.open(fp)
     if image.width * image.height > limit:
         raise Image.DecompressionBombError(f"{image.size} exceeds {limit} pixels")

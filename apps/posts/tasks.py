@@ -2,6 +2,10 @@
 
 Tasks are thin: they call a service. Delivery is at least once (acks_late and
 reject_on_worker_lost are global settings), so every service here is idempotent.
+
+The services import this module at their top to enqueue tasks, so each task
+imports the services inside its body (as HackSoft's styleguide does): importing
+them here would be an import cycle.
 """
 
 from botocore.exceptions import (
@@ -13,8 +17,6 @@ from botocore.exceptions import (
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-
-from apps.posts import services
 
 # Storage that is down or slow: worth retrying. OSError covers the network and a
 # full disk; undecodable images never raise it here (the service marks them failed).
@@ -42,6 +44,8 @@ TRANSIENT_STORAGE_ERRORS = (
 )
 def generate_thumbnail(*, post_id: int, image_name: str) -> None:
     """Render the thumbnail of `image_name` for the post, if it still has it."""
+    from apps.posts import services
+
     try:
         services.post_generate_thumbnail(post_id=post_id, image_name=image_name)
     except SoftTimeLimitExceeded:
@@ -56,6 +60,8 @@ def generate_thumbnail(*, post_id: int, image_name: str) -> None:
 @shared_task
 def requeue_stuck_thumbnails() -> int:
     """Beat: re-enqueue thumbnails whose task was lost."""
+    from apps.posts import services
+
     return services.post_requeue_stuck_thumbnails(
         older_than=settings.POSTS_THUMBNAIL_STUCK_AFTER
     )
@@ -64,6 +70,8 @@ def requeue_stuck_thumbnails() -> int:
 @shared_task(autoretry_for=TRANSIENT_STORAGE_ERRORS, max_retries=3, retry_backoff=10)
 def delete_orphaned_files() -> int:
     """Beat: delete stored files no post references, once past the grace period."""
+    from apps.posts import services
+
     return services.post_files_delete_orphans(
         older_than=settings.POSTS_ORPHAN_GRACE_PERIOD
     )

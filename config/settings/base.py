@@ -88,17 +88,23 @@ DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env(
 
 REDIS_URL = env("REDIS_URL", default="redis://localhost:6379/0")
 REDIS_TIMEOUT = env("REDIS_TIMEOUT", default=0.5, cast=float)
+# django-redis, failing open: with Redis unreachable a read misses (returning the
+# caller's default, which DRF's throttles rely on) and a write does nothing, so
+# throttling and cached reads degrade instead of failing every request; /readyz
+# still reports Redis down. Each ignored error is logged (django_redis.cache).
 CACHES = {
     "default": {
-        "BACKEND": "apps.core.cache.FailOpenRedisCache",
+        "BACKEND": "django_redis.cache.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "cache",
         "OPTIONS": {
-            "socket_connect_timeout": REDIS_TIMEOUT,
-            "socket_timeout": REDIS_TIMEOUT,
+            "IGNORE_EXCEPTIONS": True,
+            "SOCKET_CONNECT_TIMEOUT": REDIS_TIMEOUT,
+            "SOCKET_TIMEOUT": REDIS_TIMEOUT,
         },
     }
 }
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 
 # Anonymous post-list pages, cached whole in Redis (apps/posts/feed_cache.py).
 FEED_CACHE_SECONDS = env("FEED_CACHE_SECONDS", default=30, cast=int)

@@ -48,7 +48,13 @@ def test_resources_and_targets_are_reported(results):
     assert results["memory_idle_mib"]["web-1"] > 0
     assert results["memory_load_mib"]["web-1"] > 0
     assert results["seed"]["posts"] >= SMOKE.posts
-    assert {t["passed"] for t in results["targets"]} <= {True, False, None}
+    # SMOKE measures no cold start and no point at the p99 targets' 32 connections:
+    # those alone are "not measured" (None); every other target is judged (a bool).
+    verdicts = {t["target"]: t["passed"] for t in results["targets"]}
+    assert {name for name, passed in verdicts.items() if passed is None} == {
+        "cold start to /readyz 200 (s)",
+        *(f"{s.name} p99 at 32 connections (ms)" for s in SCENARIOS if s.read),
+    }
 
 
 def test_drills_print_a_line_of_figures(stack, results, tmp_path):

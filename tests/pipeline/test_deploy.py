@@ -158,7 +158,7 @@ def test_migrations_run_once_before_the_rollout(dry_run):
     assert steps == [
         "pull --quiet web worker beat nginx",
         "up --detach --wait db redis",
-        "run --rm --no-deps web python manage.py migrate --noinput",
+        "run --rm --no-deps web python manage.py migrate_locked --noinput",
         "up --detach --wait --remove-orphans",
     ]
     assert all("--env-file /dev/null" in line for line in plan)

@@ -1,8 +1,8 @@
 """API tests for /api/v1/auth/ and /api/v1/users/me/, error paths included."""
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
+from django_redis import get_redis_connection
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 
@@ -244,5 +244,5 @@ def test_token_throttle_counts_live_in_redis(api_client, user, monkeypatch):
     rates = {**ScopedRateThrottle.THROTTLE_RATES, "auth_token": "5/min"}
     monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", rates)
     api_client.post(TOKEN, {"email": user.email, "password": "wrong-pass"})
-    keys = cache._cache.get_client().keys("*throttle_auth_token*")
+    keys = get_redis_connection("default").keys("*throttle_auth_token*")
     assert len(keys) == 1

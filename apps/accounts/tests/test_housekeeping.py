@@ -1,4 +1,4 @@
-"""Flushing expired JWT refresh tokens (run by the beat schedule)."""
+"""Flushing expired JWT refresh tokens: the beat's task runs simplejwt's command."""
 
 from datetime import timedelta
 
@@ -9,7 +9,6 @@ from rest_framework_simplejwt.token_blacklist.models import (
     OutstandingToken,
 )
 
-from apps.accounts.services import token_flush_expired
 from apps.accounts.tasks import flush_expired_tokens
 
 pytestmark = pytest.mark.django_db
@@ -29,19 +28,13 @@ def outstanding(user, *, expires_in, blacklisted=False):
     return token
 
 
-def test_token_flush_expired_deletes_only_expired_tokens(user):
+def test_flush_expired_tokens_deletes_only_expired_tokens(user):
+    # Called directly: the task body is what is under test here.
     outstanding(user, expires_in=timedelta(hours=-1))
     outstanding(user, expires_in=timedelta(hours=-2), blacklisted=True)
     live = outstanding(user, expires_in=timedelta(days=1), blacklisted=True)
 
-    assert token_flush_expired() == 2
+    flush_expired_tokens()
 
     assert list(OutstandingToken.objects.all()) == [live]
     assert list(BlacklistedToken.objects.values_list("token", flat=True)) == [live.pk]
-
-
-def test_flush_expired_tokens_task_calls_the_service(user):
-    # Called directly: the task body is what is under test here.
-    outstanding(user, expires_in=timedelta(seconds=-1))
-    assert flush_expired_tokens() == 1
-    assert not OutstandingToken.objects.exists()

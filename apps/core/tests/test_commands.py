@@ -1,15 +1,15 @@
-"""The container entrypoint's commands: wait_for_db and the advisory-locked migrate."""
+"""The container entrypoint's commands: wait_for_db and migrate_locked."""
 
 import io
 import threading
 
 import psycopg2
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError, call_command, get_commands
 from django.db import connection
 from django.db.utils import OperationalError
 
-from apps.core.management.commands.migrate import MIGRATE_LOCK_KEY
+from apps.core.management.commands.migrate_locked import MIGRATE_LOCK_KEY
 
 
 def other_session():
@@ -29,7 +29,7 @@ def lock_is_free():
 
 
 class MigrateInThread(threading.Thread):
-    """Runs `manage.py migrate` as a second process would, keeping what it says."""
+    """Runs `manage.py migrate_locked` as a second process would, keeping its output."""
 
     def __init__(self):
         super().__init__(daemon=True)
@@ -38,7 +38,7 @@ class MigrateInThread(threading.Thread):
 
     def run(self):
         try:
-            call_command("migrate", stdout=io.StringIO(), stderr=self.stderr)
+            call_command("migrate_locked", stdout=io.StringIO(), stderr=self.stderr)
         except Exception as exc:  # reported by the test, not lost in the thread
             self.error = exc
         finally:
@@ -66,8 +66,12 @@ def test_migrate_waits_while_another_process_holds_the_lock():
 
 @pytest.mark.django_db(transaction=True)
 def test_migrate_releases_the_lock_when_done():
-    call_command("migrate", "--check", verbosity=0)
+    call_command("migrate_locked", "--check", verbosity=0)
     assert lock_is_free()
+
+
+def test_djangos_own_migrate_is_not_shadowed():
+    assert get_commands()["migrate"] == "django.core"
 
 
 @pytest.mark.django_db

@@ -45,6 +45,11 @@ def test_readyz_is_503_naming_a_failed_check(client, monkeypatch):
     assert response.json()["failed"] == ["storage"]
 
 
+def test_probes_answer_get_and_head_only(client):
+    assert client.head("/healthz/", HTTP_HOST="10.1.2.3").status_code == 200
+    assert client.post("/healthz").status_code == 404
+
+
 def test_other_paths_still_validate_the_host(client):
     response = client.get("/api/v1/users/me/", HTTP_HOST="evil.example")
     assert response.status_code == 400

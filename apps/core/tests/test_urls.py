@@ -4,8 +4,6 @@ import pytest
 from django.urls import resolve, reverse
 
 ROUTES = [
-    ("healthz", {}, "/healthz"),
-    ("readyz", {}, "/readyz"),
     ("schema", {}, "/api/schema/"),
     ("docs", {}, "/api/docs/"),
     ("register-list", {}, "/api/v1/auth/register/"),

@@ -9,11 +9,13 @@ import logging
 from datetime import timedelta
 
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
 from apps.posts import files, images
 from apps.posts.models import Post
+from apps.posts.tasks import generate_thumbnail
 
 logger = logging.getLogger(__name__)
 
@@ -48,12 +50,11 @@ def post_generate_thumbnail(*, post_id: int, image_name: str) -> Post | None:
     post = Post.objects.filter(pk=post_id).first()
     if not _still_wanted(post, image_name):
         return None
-    storage = post.image.storage
-    if not storage.exists(image_name):
+    if not default_storage.exists(image_name):
         return post_thumbnail_failed(
             post_id=post_id, image_name=image_name, reason="The image file is missing."
         )
-    with storage.open(image_name, "rb") as source:
+    with default_storage.open(image_name, "rb") as source:
         data = source.read()
     try:
         thumbnail = images.render_thumbnail(data)
@@ -137,9 +138,6 @@ def _locked(post_id: int, image_name: str) -> Post | None:
 
 
 def _enqueue_on_commit(*, post_id: int, image_name: str) -> None:
-    # Imported here: the task module imports this one.
-    from apps.posts.tasks import generate_thumbnail
-
     # robust: a broker outage must not turn the committed write into a 500; the
     # post stays `processing` and the beat schedule re-enqueues it.
     transaction.on_commit(

@@ -71,6 +71,13 @@ def test_rejects_more_pixels_than_allowed(settings):
     assert error_code(image_upload("PNG", size=(64, 48))) == "too_many_pixels"
 
 
+def test_pillows_global_limit_is_set_once_not_per_check(settings):
+    assert Image.MAX_IMAGE_PIXELS == settings.UPLOAD_MAX_PIXELS  # by PostsConfig
+    settings.UPLOAD_MAX_PIXELS = 64 * 48 - 1
+    assert error_code(image_upload("PNG", size=(64, 48))) == "too_many_pixels"
+    assert Image.MAX_IMAGE_PIXELS != settings.UPLOAD_MAX_PIXELS
+
+
 @pytest.mark.parametrize("side", [10_000, 100_000])
 def test_rejects_a_decompression_bomb_from_its_header(settings, side):
     # 10,000^2 is past the limit (Pillow's warning zone), 100,000^2 far past it

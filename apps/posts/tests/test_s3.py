@@ -113,11 +113,13 @@ def test_unreachable_s3_raises_an_error_the_task_retries(settings, user):
 
 
 def test_readiness_probes_storage_once_with_short_timeouts(s3):
-    from django.core.files.storage import storages
+    from django.core.files.storage import default_storage
 
     from apps.core import health
 
-    probe = health._probe_storage_for(storages["default"])
+    probe = health._probe_storage(
+        default_storage.__class__, default_storage.client_config
+    )
     config = probe.bucket.meta.client.meta.config
     assert (config.connect_timeout, config.read_timeout) == (2, 2)
     assert config.retries["total_max_attempts"] == 1

@@ -1,11 +1,12 @@
 """Django's migrate, serialized across processes by a PostgreSQL advisory lock.
 
-Several web replicas start at once and each runs `migrate` from its entrypoint.
-Unserialized, two of them can apply the same migration concurrently and one fails
-(duplicate table, duplicate content type). Holding a session-level advisory lock
-for the whole command makes the others wait, then find nothing left to apply.
-The command keeps migrate's name so every caller (entrypoints, release jobs,
-people) gets the lock without having to know about it.
+Several web replicas start at once and each runs `migrate_locked` from its
+entrypoint. Unserialized, two of them can apply the same migration concurrently
+and one fails (duplicate table, duplicate content type). Holding a session-level
+advisory lock for the whole command makes the others wait, then find nothing left
+to apply. It has a name of its own, so Django's `migrate` stays the stock command
+(the test runner's, a developer's) and the callers that start together (the
+entrypoint, the release step, the deploy) ask for the lock by name.
 """
 
 from django.core.management.commands.migrate import Command as MigrateCommand
