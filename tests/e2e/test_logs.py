@@ -14,6 +14,7 @@ import pytest
 
 from tests.e2e.factors import (
     ME,
+    POSTS,
     REGISTER,
     SECRETS_USED,
     TOKEN,
@@ -141,7 +142,7 @@ def test_app_processes_log_json_lines_with_the_request_id(stack, client):
 
 def test_gunicorn_access_log_has_the_app_log_format(stack, client):
     request_id = f"e2e-access-{time.time_ns()}"
-    client.get("/healthz", headers={"X-Request-ID": request_id})
+    client.get(POSTS, headers={"X-Request-ID": request_id})
     entries = wait_until(
         lambda: json_records(stack.logs("web"), request_id).get("web"),
         timeout=30,
@@ -151,8 +152,19 @@ def test_gunicorn_access_log_has_the_app_log_format(stack, client):
     assert set(entry) >= RECORD_KEYS, entry
     assert entry["logger"] == "gunicorn.access"
     assert entry["level"] == "INFO"
-    assert (entry["method"], entry["path"], entry["status"]) == ("GET", "/healthz", 200)
-    assert entry["message"] == "GET /healthz 200"
+    assert (entry["method"], entry["path"], entry["status"]) == ("GET", POSTS, 200)
+    assert entry["message"] == f"GET {POSTS} 200"
+
+
+def test_a_successful_probe_writes_no_access_line(stack, client):
+    """Docker probes every replica every 2 s; only Nginx logs a probe it passed on."""
+    probe_id = f"e2e-probe-{time.time_ns()}"
+    assert client.get("/healthz", headers={"X-Request-ID": probe_id}).status_code == 200
+    marker_id = f"e2e-after-probe-{time.time_ns()}"
+    client.get(POSTS, headers={"X-Request-ID": marker_id})
+    wait_until(lambda: marker_id in stack.logs("web"), timeout=30, what="the marker")
+    assert probe_id not in stack.logs("web")
+    assert probe_id in stack.logs("nginx")
 
 
 def test_console_format_is_readable_text(stack):
@@ -162,9 +174,10 @@ def test_console_format_is_readable_text(stack):
         "import time, urllib.request as u\n"
         "for _ in range(100):\n"
         "    try:\n"
-        "        u.urlopen(u.Request('http://127.0.0.1:8001/healthz',"
-        f" headers={{'X-Request-ID': '{request_id}'}}), timeout=2); break\n"
+        "        u.urlopen('http://127.0.0.1:8001/healthz', timeout=2); break\n"
         "    except OSError: time.sleep(0.2)\n"
+        "u.urlopen(u.Request('http://127.0.0.1:8001/api/v1/posts/',"
+        f" headers={{'X-Request-ID': '{request_id}'}}), timeout=5)\n"
     )
     script = (
         'python manage.py shell -c "import logging; '
@@ -183,7 +196,7 @@ def test_console_format_is_readable_text(stack):
     assert any(django_line.match(line) for line in output), output
     access = [line for line in output if f"request_id={request_id}" in line]
     assert len(access) == 1, output
-    assert '"GET /healthz HTTP/1.1" 200' in access[0]
+    assert f'"GET {POSTS} HTTP/1.1" 200' in access[0]
     assert not [line for line in output if line.startswith("{")], output
 
 

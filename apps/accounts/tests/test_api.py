@@ -194,6 +194,14 @@ def test_me_returns_profile_with_real_jwt(api_client, user):
     assert "password" not in response.json()
 
 
+def test_me_with_a_jwt_costs_one_query(api_client, user, django_assert_num_queries):
+    # The user the token names, and nothing else: no session, no last_login write.
+    access = obtain(api_client, user)["access"]
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
+    with django_assert_num_queries(1):
+        assert api_client.get(ME).status_code == 200
+
+
 def test_me_patch_updates_names_only(auth_client, user):
     response = auth_client.patch(
         ME,

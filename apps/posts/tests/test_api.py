@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import RefreshToken
 
 from apps.accounts.tests.factories import UserFactory
 from apps.posts.models import Post
@@ -155,6 +156,42 @@ def test_list_query_count_does_not_grow_with_page_size(user, authenticated):
         return len(queries)
 
     assert queries_for(2) == queries_for(50) == 1  # one joined select, no count
+
+
+def signed_in(user):
+    """A client sending a real JWT, so authentication's own queries count too."""
+    client = APIClient()
+    access = RefreshToken.for_user(user).access_token
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
+    return client
+
+
+def test_anonymous_front_page_costs_one_query_then_none(
+    api_client, django_assert_num_queries
+):
+    many_posts(UserFactory(), 5)
+    with django_assert_num_queries(1):  # the joined select; then it is cached
+        assert api_client.get(LIST).status_code == 200
+    with django_assert_num_queries(0):
+        assert api_client.get(LIST).status_code == 200
+
+
+def test_signed_in_list_costs_the_user_and_one_select(user, django_assert_num_queries):
+    many_posts(UserFactory(), 5)
+    client = signed_in(user)
+    for _ in range(2):  # never cached: a signed-in page shows the caller's drafts
+        with django_assert_num_queries(2):
+            assert client.get(LIST).status_code == 200
+
+
+@pytest.mark.parametrize("authenticated", [False, True])
+def test_detail_costs_one_select_plus_the_user(
+    user, authenticated, django_assert_num_queries
+):
+    post = PostFactory(published=True)
+    client = signed_in(user) if authenticated else APIClient()
+    with django_assert_num_queries(1 + authenticated):
+        assert client.get(detail(post)).status_code == 200
 
 
 def test_list_item_shape(api_client):
