@@ -4,8 +4,6 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from apps.core import views as core_views
-
 api_v1 = [
     path("", include("apps.accounts.urls")),
     path("", include("apps.posts.urls")),
@@ -14,7 +12,6 @@ api_v1 = [
 # /healthz and /readyz have no route: HealthCheckMiddleware answers them, before
 # ALLOWED_HOSTS is checked, so a route would only duplicate it.
 urlpatterns = [
-    path("bench/baseline", core_views.baseline, name="bench-baseline"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -1,7 +1,6 @@
-"""Plain Django views: health probes, JSON error pages and the benchmark baseline."""
+"""Plain Django views: health probes and JSON error pages."""
 
-from django.conf import settings
-from django.http import Http404, JsonResponse
+from django.http import JsonResponse
 
 from apps.core import health
 from apps.core.exceptions import error_body
@@ -20,13 +19,6 @@ def readyz(request):
     if not ready:
         body["failed"] = sorted(name for name, r in results.items() if not r["ok"])
     return JsonResponse(body, status=200 if ready else 503)
-
-
-def baseline(request):
-    """The framework's ceiling for the benchmarks: a tiny JSON body, no I/O."""
-    if not settings.BENCHMARK_ENDPOINTS:
-        raise Http404
-    return JsonResponse({"status": "ok", "message": "baseline"})
 
 
 def bad_request(request, exception=None):

@@ -327,5 +327,3 @@ LOGGING = {
     },
 }
 
-# Enables /bench/baseline, the framework-ceiling view for the benchmark suite.
-BENCHMARK_ENDPOINTS = env("BENCHMARK_ENDPOINTS", default=False, cast=bool)

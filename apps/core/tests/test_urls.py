@@ -20,10 +20,6 @@ def test_reverse_and_resolve_agree(name, kwargs, path):
     assert resolve(path).view_name == name
 
 
-def test_baseline_is_hidden_unless_benchmarks_are_enabled(client, settings):
+def test_the_project_has_no_benchmark_route(client):
+    # /bench/baseline lives with the benchmark (bench/site), never in config/.
     assert client.get("/bench/baseline").status_code == 404
-    settings.BENCHMARK_ENDPOINTS = True
-    assert client.get("/bench/baseline").json() == {
-        "status": "ok",
-        "message": "baseline",
-    }
