@@ -86,10 +86,13 @@ test-e2e: venv ## Build the stack, start it from an empty database, test it thro
 # --- Benchmarks and fault drills (bench/, docs/benchmarks/) -------------------------
 # Each runs its own compose project (`bench`, Nginx on 127.0.0.1:18480) and removes
 # it afterwards; BENCH_ARGS=--keep leaves it up (then `make drills` reuses it).
-.PHONY: bench drills test-bench-smoke
+.PHONY: bench soak drills test-bench-smoke
 
-bench: venv ## Benchmark the stack (~15 min): docs/benchmarks/{results.json,README.md,*.png}
+bench: venv ## Benchmark the stack (~35 min, soak included): docs/benchmarks/
 	$(BIN)/python -m bench run $(BENCH_ARGS)
+
+soak: venv ## 10 minutes of mixed load at 80% of capacity, resources charted
+	$(BIN)/python -m bench soak --strict $(BENCH_ARGS)
 
 drills: venv ## Fault drills against the benchmark stack; adds their lines to docs/benchmarks
 	$(BIN)/python -m bench drills $(BENCH_ARGS)

@@ -1,10 +1,11 @@
 """Command line: `python -m bench run|drills|report|down` (see `--help`)."""
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
-from bench import benchmark, drills, report
+from bench import api, benchmark, beside, drills, report
 from bench.profiles import PROFILES
 from bench.stack import Stack
 
@@ -32,7 +33,12 @@ def _measure(args, stack: Stack, results_path: Path) -> int:
     profile = PROFILES[args.profile]
     if args.command == "run":
         results["benchmark"] = benchmark.run(stack, profile)
+        # The newest soak is the report's, whether `make bench` or `make soak` ran it.
+        results["soak"] = results["benchmark"].pop("soak", results.get("soak"))
         failed = False
+    elif args.command == "soak":
+        results["soak"] = _soak(stack, profile, seconds=args.seconds)
+        failed = results["soak"]["errors"] > 0
     else:
         stack.build()
         stack.up()
@@ -48,13 +54,27 @@ def _measure(args, stack: Stack, results_path: Path) -> int:
     return 1 if failed and args.strict else 0
 
 
+def _soak(stack: Stack, profile, *, seconds: float | None) -> dict:
+    stack.build()
+    stack.up()
+    benchmark.seed(stack, profile)
+    if seconds:
+        profile = dataclasses.replace(profile, soak_seconds=seconds)
+    return beside.soak_run(
+        stack,
+        profile,
+        token=api.access_token(stack.base_url),
+        ids=benchmark.sample_ids(stack),
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument(
         "command",
-        choices=["run", "drills", "report", "down"],
-        help="run: the benchmark; drills: the fault drills; report: rewrite the "
-        "report from results.json; down: remove the benchmark stack",
+        choices=["run", "soak", "drills", "report", "down"],
+        help="run: the benchmark; soak: the soak alone; drills: the fault drills; "
+        "report: rewrite the report from results.json; down: remove the stack",
     )
     parser.add_argument("--profile", choices=sorted(PROFILES), default="full")
     parser.add_argument(
@@ -64,10 +84,15 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", type=int, default=18480, help="Nginx's host port")
     parser.add_argument("--only", help="drills: comma-separated drill names")
     parser.add_argument(
+        "--seconds", type=float, help="soak: its length (default: the profile's)"
+    )
+    parser.add_argument(
         "--keep", action="store_true", help="leave the stack running afterwards"
     )
     parser.add_argument(
-        "--strict", action="store_true", help="drills: exit 1 when a drill fails"
+        "--strict",
+        action="store_true",
+        help="drills and soak: exit 1 when a drill fails or a request does",
     )
     return parser
 

@@ -4,7 +4,7 @@ import os
 import threading
 import time
 
-from bench import api, machine, profiling, startup, targets, wrk
+from bench import api, beside, machine, profiling, startup, targets, wrk
 from bench.profiles import Profile
 from bench.scenarios import BY_NAME, SCENARIOS
 from bench.stack import Stack, image_sizes, largest_packages
@@ -49,6 +49,15 @@ def run(stack: Stack, profile: Profile, *, log=print) -> dict:
         }
     if profile.profiled:
         results["profiles"] = profiles(stack, profile, token=token, ids=ids, log=log)
+    if profile.host_servers:
+        results["host"] = beside.host_servers(stack, profile, token=token, log=log)
+        results["load_from"] = beside.load_from_container(stack, profile, log=log)
+    if profile.open_seconds:
+        results["open_model"] = beside.open_model(
+            stack, profile, matrix, token=token, ids=ids, log=log
+        )
+    if profile.soak_seconds:
+        results["soak"] = beside.soak_run(stack, profile, token=token, ids=ids, log=log)
     if profile.cold_starts:
         log("cold starts")
         results["cold_start"] = startup.measure(

@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from bench.host import CEILING, PROJECT, SERVERS
+
 
 @dataclass(frozen=True)
 class Profile:
@@ -24,6 +26,16 @@ class Profile:
     experiments: tuple[tuple[str, dict], ...] = ()
     # Scenarios sampled with py-spy at `scaling_connections`, when it is installed.
     profiled: tuple[str, ...] = ()
+    # Server configurations run on the host beside the stack (bench/host.py),
+    # by label; the first is the ceiling. Empty: none.
+    host_servers: tuple[str, ...] = ()
+    # Seconds of each open-model run (fixed rates at 50% and 80% of capacity).
+    open_seconds: float = 0
+    # The soak: seconds at `soak_share` of the mix's capacity, measured for
+    # `capacity_seconds` first. 0: no soak.
+    soak_seconds: float = 0
+    soak_share: float = 0.8
+    capacity_seconds: float = 20
 
 
 FULL = Profile(
@@ -33,21 +45,31 @@ FULL = Profile(
     connections=(1, 8, 32, 64),
     users=100,
     posts=10_000,
-    workers=(1, 2, 4),
+    workers=(1, 2, 4, 8),
     cold_starts=3,
     quiet_wait=600,
     profiled=("baseline", "anon_list", "auth_list"),
     experiments=(
-        ("defaults (2 workers x 4 threads)", {}),
+        ("defaults (4 sync workers)", {}),
         ("no worker recycling", {"GUNICORN_MAX_REQUESTS": "0"}),
-        ("2 workers x 1 thread", {"GUNICORN_THREADS": "1"}),
-        ("4 workers x 1 thread", {"GUNICORN_WORKERS": "4", "GUNICORN_THREADS": "1"}),
+        ("recycled every 1,000 requests", {"GUNICORN_MAX_REQUESTS": "1000"}),
+        ("2 sync workers", {"GUNICORN_WORKERS": "2"}),
+        (
+            "before: gthread 2 workers x 4 threads",
+            {
+                "GUNICORN_WORKERS": "2",
+                "GUNICORN_CMD_ARGS": "--worker-class=gthread --threads=4",
+            },
+        ),
         ("app imported by every worker", {"GUNICORN_PRELOAD": "false"}),
         (
             "access log to /dev/null",
             {"GUNICORN_CMD_ARGS": "--access-logfile=/dev/null"},
         ),
     ),
+    host_servers=tuple(server.label for server in SERVERS),
+    open_seconds=20,
+    soak_seconds=600,
 )
 SMOKE = Profile(
     name="smoke",
@@ -56,5 +78,9 @@ SMOKE = Profile(
     connections=(1, 4),
     users=2,
     posts=40,
+    host_servers=(CEILING.label, PROJECT.label),
+    open_seconds=2,
+    soak_seconds=10,
+    capacity_seconds=3,
 )
 PROFILES = {profile.name: profile for profile in (FULL, SMOKE)}

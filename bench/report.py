@@ -3,7 +3,8 @@
 import json
 from pathlib import Path
 
-from bench import charts, targets
+from bench import charts, report_beside, targets
+from bench.markdown import table as _table
 from bench.scenarios import BASELINE, SCENARIOS
 from bench.stack import ROOT
 
@@ -34,6 +35,10 @@ def write(results: dict, directory: Path = DOCS) -> Path:
         _matrix(benchmark, drawn),
         _workers(benchmark, drawn),
         _experiments(benchmark),
+        report_beside.host(benchmark),
+        report_beside.load_from(benchmark),
+        report_beside.open_model(benchmark),
+        report_beside.soak(results.get("soak") or benchmark.get("soak"), directory),
         _resources(benchmark, drawn),
         _cold_start(benchmark),
         _drills(results.get("drills", {})),
@@ -346,15 +351,6 @@ def _figures(point: dict) -> list:
 
 def _code(text: str) -> str:
     return f"`{text}`" if text else ""
-
-
-def _table(headers: list, rows: list[list]) -> str:
-    lines = ["| " + " | ".join(str(h) for h in headers) + " |"]
-    lines.append("|" + "|".join("---" for _ in headers) + "|")
-    for row in rows:
-        cells = [str(cell).replace("|", "\\|") for cell in row]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
 
 
 def _verdict(passed) -> str:

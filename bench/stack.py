@@ -44,6 +44,25 @@ class Stack:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.http_port}"
 
+    @property
+    def db_port(self) -> int:
+        """PostgreSQL's port on 127.0.0.1 (the overlay publishes it)."""
+        return self.http_port + 1
+
+    @property
+    def redis_port(self) -> int:
+        return self.http_port + 2
+
+    def secrets(self) -> dict[str, str]:
+        """The generated settings of this project's env file, by name."""
+        lines = self.env_file.read_text().splitlines()
+        pairs = (line.split("=", 1) for line in lines if "=" in line)
+        return {
+            name.strip(): value.strip()
+            for name, value in pairs
+            if not name.lstrip().startswith("#")
+        }
+
     def url(self, path: str) -> str:
         return self.base_url + path
 
@@ -77,6 +96,8 @@ class Stack:
             "HTTP_PORT": str(self.http_port),
             "HTTP_BIND": "127.0.0.1",
             "AWS_S3_CUSTOM_DOMAIN": f"127.0.0.1:{self.http_port}/media",
+            "BENCH_DB_PORT": str(self.db_port),
+            "BENCH_REDIS_PORT": str(self.redis_port),
             **{key: str(value) for key, value in self.env.items()},
         }
 

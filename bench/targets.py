@@ -5,6 +5,7 @@ Throughput ratios compare each scenario's peak requests/s (its best concurrency)
 with the baseline's peak in the same run.
 """
 
+from bench.host import CEILING, PROJECT, SAME_WORKERS
 from bench.scenarios import BASELINE, SCENARIOS
 
 P99_CONNECTIONS = "32"
@@ -13,15 +14,99 @@ IMAGE_LIMIT_MB = 250.0
 COLD_START_LIMIT_S = 5.0
 
 
+STACK_EFFICIENCY_MIN = 0.5
+CPU_RATIO_MAX = 1.2
+ME_RATIO_MIN = 0.9
+OPEN_MODEL_SHARE = "50%"
+
+
 def evaluate(results: dict) -> list[dict]:
     matrix = results.get("scenarios", {})
+    host = results.get("host")
     return [
         _zero_errors(matrix),
         *(_ratio(matrix, s.name, s.min_ratio) for s in SCENARIOS if s.min_ratio),
         *(_p99(matrix, s.name) for s in SCENARIOS if s.read),
+        *(_host(matrix, host) if host else ()),
+        *(_open_model(results["open_model"]) if results.get("open_model") else ()),
+        *([_soak(results["soak"])] if results.get("soak") else []),
         _image(results.get("images_mb", {})),
         _cold_start(results.get("cold_start")),
     ]
+
+
+def stack_efficiency(matrix: dict, host: dict) -> float | None:
+    """The in-stack baseline's peak over the host ceiling's baseline."""
+    ceiling = host.get(CEILING.label, {}).get("baseline", {}).get("rps")
+    return round(peak_rps(matrix, BASELINE.name) / ceiling, 3) if ceiling else None
+
+
+def _host(matrix: dict, host: dict) -> list[dict]:
+    efficiency = stack_efficiency(matrix, host)
+    verdicts = [
+        _target(
+            "stack efficiency (in-stack baseline / host ceiling)",
+            efficiency,
+            f">= {STACK_EFFICIENCY_MIN}",
+            None if efficiency is None else efficiency >= STACK_EFFICIENCY_MIN,
+        )
+    ]
+    project, plain = host.get(PROJECT.label), host.get(SAME_WORKERS.label)
+    if not (project and plain):
+        return verdicts
+    cpu = _share(project["baseline"], plain["baseline"], "cpu_ms_per_request")
+    me = _share(project["me"], plain["me"], "rps")
+    return [
+        *verdicts,
+        _target(
+            f"app CPU per trivial request / {SAME_WORKERS.label}",
+            cpu,
+            f"<= {CPU_RATIO_MAX}",
+            None if cpu is None else cpu <= CPU_RATIO_MAX,
+        ),
+        _target(
+            f"/api/v1/users/me/ throughput / {SAME_WORKERS.label}",
+            me,
+            f">= {ME_RATIO_MIN}",
+            None if me is None else me >= ME_RATIO_MIN,
+        ),
+    ]
+
+
+def _share(ours: dict, theirs: dict, key: str) -> float | None:
+    if not (ours.get(key) and theirs.get(key)):
+        return None
+    return round(ours[key] / theirs[key], 3)
+
+
+def _open_model(open_model: dict) -> list[dict]:
+    verdicts = []
+    for name, points in open_model.items():
+        point = points.get(OPEN_MODEL_SHARE)
+        if not point:
+            continue
+        passed = point["errors"] == 0 and point["p99_ms"] < P99_LIMIT_MS
+        verdicts.append(
+            _target(
+                f"{name} p99 at {OPEN_MODEL_SHARE} of capacity (ms)",
+                point["p99_ms"],
+                f"< {P99_LIMIT_MS:g}",
+                passed,
+                f"{point['rate']} req/s offered, {point['errors']} errors",
+            )
+        )
+    return verdicts
+
+
+def _soak(soak: dict) -> dict:
+    minutes = soak["seconds"] / 60
+    return _target(
+        f"soak: {minutes:g} min at {soak['share']:.0%} of capacity, errors",
+        soak["errors"],
+        0,
+        soak["errors"] == 0,
+        f"{soak['requests']} requests at {soak['rate']} req/s",
+    )
 
 
 def peak_rps(matrix: dict, name: str) -> float:

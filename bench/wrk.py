@@ -32,20 +32,24 @@ def run(
     connections: int,
     duration: float,
     timeout: float = 5.0,
+    runner: tuple[str, ...] = ("wrk",),
+    script: Path = SCRIPT,
 ) -> dict:
     """Drive `request` at `connections` for `duration` seconds; return the figures.
 
     One wrk thread is enough for these rates and leaves the cores to the stack.
+    `runner` is the command that starts wrk, `script` the scenario as it sees it
+    (in_network() runs it in a container).
     """
-    if shutil.which("wrk") is None:
+    if runner == ("wrk",) and shutil.which("wrk") is None:
         raise WrkError("wrk is not installed (apt-get install wrk)")
     command = [
-        "wrk",
+        *runner,
         "--threads=1",
         f"--connections={connections}",
         f"--duration={max(1, round(duration))}s",
         f"--timeout={max(1, round(timeout))}s",
-        f"--script={SCRIPT}",
+        f"--script={script}",
         base_url,
         "--",
         request.method,
@@ -62,6 +66,15 @@ def run(
     figures = parse(completed.stdout)
     figures["connections"] = connections
     return figures
+
+
+def in_network(network: str, image: str) -> dict:
+    """run()'s `runner` and `script` for wrk in a container on `network`."""
+    mount = f"{SCRIPT.parent}:/lua:ro"
+    return {
+        "runner": ("docker", "run", "--rm", "--network", network, "-v", mount, image),
+        "script": Path("/lua") / SCRIPT.name,
+    }
 
 
 def parse(output: str) -> dict:

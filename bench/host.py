@@ -1,0 +1,209 @@
+"""The application served on the host, beside the stack: the ceiling, and the
+server configurations compared on equal terms.
+
+The stack's own figures cannot tell what its server configuration costs from
+what the framework costs: a baseline served by the same configuration shares
+its defects. Here the same code runs on the host, without Docker or Nginx,
+against the benchmark stack's PostgreSQL and Redis (published on loopback by
+the overlay). Plain `gunicorn -w N` (sync, no configuration file) is the
+ceiling; the project's docker/gunicorn.conf.py and its alternatives run beside
+it in the same run. For each: requests per second and the server's CPU time per
+request, read from /proc (workers recycled meanwhile included).
+"""
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from bench import wrk
+from bench.stack import ROOT, Stack
+
+PORT = 18470
+PROJECT_CONFIG = ["--config", "docker/gunicorn.conf.py"]
+PLAIN = ["--config", "/dev/null"]
+# The worker class the project used before (its keep-alive was 5 s).
+GTHREAD = ["--worker-class", "gthread", "--keep-alive", "5"]
+# The trivial view (no I/O) and the cheapest authenticated API call.
+PATHS = {"baseline": "/bench/baseline", "me": "/api/v1/users/me/"}
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class Server:
+    label: str
+    args: tuple[str, ...]
+    env: dict = field(default_factory=dict)
+
+
+CEILING = Server("plain sync, 2 workers", (*PLAIN, "--workers", "2"))
+# The project's default worker count, without its configuration: what the
+# project's CPU per request is compared with.
+SAME_WORKERS = Server("plain sync, 4 workers", (*PLAIN, "--workers", "4"))
+PROJECT = Server("project default", tuple(PROJECT_CONFIG))
+SERVERS = (
+    CEILING,
+    SAME_WORKERS,
+    PROJECT,
+    Server("project, 2 workers", tuple(PROJECT_CONFIG), {"GUNICORN_WORKERS": "2"}),
+    Server(
+        "project, access log to /dev/null",
+        (*PROJECT_CONFIG, "--access-logfile", "/dev/null"),
+    ),
+    Server(
+        "project, recycled every 1,000 requests",
+        tuple(PROJECT_CONFIG),
+        {"GUNICORN_MAX_REQUESTS": "1000", "GUNICORN_MAX_REQUESTS_JITTER": "100"},
+    ),
+    Server(
+        "before: gthread 2x4, keep-alive 5 s, recycled every 1,000",
+        (*PROJECT_CONFIG, *GTHREAD, "--threads", "4"),
+        {
+            "GUNICORN_WORKERS": "2",
+            "GUNICORN_MAX_REQUESTS": "1000",
+            "GUNICORN_MAX_REQUESTS_JITTER": "100",
+        },
+    ),
+    Server(
+        "gthread 4x1, keep-alive 5 s",
+        (*PROJECT_CONFIG, *GTHREAD, "--threads", "1"),
+    ),
+)
+
+
+def compare(
+    stack: Stack,
+    *,
+    token: str,
+    duration: float,
+    warmup: float,
+    connections: int = 32,
+    servers: tuple[Server, ...] = SERVERS,
+    log=print,
+) -> dict:
+    """{server label: {path name: figures}}, every server measured in turn."""
+    results = {}
+    for server in servers:
+        log(f"  host: {server.label}")
+        with running(stack, server) as process:
+            results[server.label] = {
+                name: measure(
+                    process,
+                    path,
+                    token=token if name == "me" else "",
+                    connections=connections,
+                    duration=duration,
+                    warmup=warmup,
+                )
+                for name, path in PATHS.items()
+            }
+    return results
+
+
+def measure(process, path, *, token, connections, duration, warmup) -> dict:
+    request = wrk.Request(path=path, token=token)
+    base_url = f"http://127.0.0.1:{PORT}"
+    wrk.run(base_url, request, connections=connections, duration=warmup)
+    before = cpu_seconds(process.pid)
+    figures = wrk.run(base_url, request, connections=connections, duration=duration)
+    spent = cpu_seconds(process.pid) - before
+    if figures["requests"]:
+        figures["cpu_ms_per_request"] = round(spent * 1000 / figures["requests"], 3)
+    return figures
+
+
+class running:
+    """Context manager: gunicorn on 127.0.0.1:PORT with `server`'s options."""
+
+    def __init__(self, stack: Stack, server: Server):
+        self.stack, self.server = stack, server
+        self.process = None
+
+    def __enter__(self):
+        log = tempfile.NamedTemporaryFile(prefix="bench-host-", suffix=".log")
+        self.log = log
+        gunicorn = Path(sys.executable).with_name("gunicorn")
+        command = [str(gunicorn), *self.server.args, "--bind", f"127.0.0.1:{PORT}"]
+        self.process = subprocess.Popen(
+            [*command, "config.wsgi:application"],
+            cwd=ROOT,
+            env=environment(self.stack, self.server.env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        _wait_answering(self.process, log)
+        return self.process
+
+    def __exit__(self, *exc_info):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+
+
+def environment(stack: Stack, extra: dict) -> dict:
+    """The stack's settings, pointed at its published PostgreSQL and Redis."""
+    secrets = stack.secrets()
+    user, db = secrets.get("POSTGRES_USER", "app"), secrets.get("POSTGRES_DB", "app")
+    password = secrets["POSTGRES_PASSWORD"]
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "DJANGO_SETTINGS_MODULE": "bench.site.settings",
+        "SECRET_KEY": secrets["SECRET_KEY"],
+        "JWT_SIGNING_KEY": secrets["JWT_SIGNING_KEY"],
+        "DATABASE_URL": (
+            f"postgres://{user}:{password}@127.0.0.1:{stack.db_port}/{db}"
+        ),
+        "REDIS_URL": f"redis://127.0.0.1:{stack.redis_port}/0",
+        "CELERY_BROKER_URL": f"redis://127.0.0.1:{stack.redis_port}/1",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "False",
+        "JWT_ACCESS_TOKEN_MINUTES": "120",
+        "LOG_FORMAT": "json",
+        **extra,
+    }
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system time of a process and its children, reaped ones included."""
+    ticks = _stat_ticks(pid, children=True)
+    for child in _children(pid):
+        ticks += _stat_ticks(child, children=False)
+    return ticks / _CLOCK_TICKS
+
+
+def _stat_ticks(pid: int, *, children: bool) -> int:
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:  # a worker that exited just now
+        return 0
+    fields = text.rsplit(")", 1)[1].split()
+    # Fields 14-17 of proc(5): utime, stime, cutime, cstime (here from index 11).
+    ticks = int(fields[11]) + int(fields[12])
+    return ticks + (int(fields[13]) + int(fields[14]) if children else 0)
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(child) for child in path.read_text().split()] if path.exists() else []
+
+
+def _wait_answering(process, log, timeout: float = 60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited: {Path(log.name).read_text()[-2000:]}")
+        try:
+            httpx.get(f"http://127.0.0.1:{PORT}/healthz", timeout=1)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise RuntimeError(f"gunicorn on the host did not answer within {timeout} s")
