@@ -52,6 +52,11 @@ SERVERS = (
     PROJECT,
     Server("project, 2 workers", tuple(PROJECT_CONFIG), {"GUNICORN_WORKERS": "2"}),
     Server(
+        "project, Django's connection pool",
+        tuple(PROJECT_CONFIG),
+        {"DJANGO_SETTINGS_MODULE": "bench.site.pool"},
+    ),
+    Server(
         "project, access log to /dev/null",
         (*PROJECT_CONFIG, "--access-logfile", "/dev/null"),
     ),

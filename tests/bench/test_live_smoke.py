@@ -68,3 +68,44 @@ def test_drills_print_a_line_of_figures(stack, results, tmp_path):
     assert hostile["requests"] == 100
     written = report.write({"benchmark": results, "drills": outcome}, tmp_path)
     assert "## Fault drills" in written.read_text()
+
+
+def test_the_baseline_is_served_by_the_benchmarks_own_urls(results):
+    # bench/site, mounted by the overlay: the project itself answers 404 there.
+    for point in results["scenarios"]["baseline"].values():
+        assert point["requests"] > 0
+        assert point["non2xx"] == 0, point
+
+
+def test_the_host_servers_report_throughput_and_cpu(results):
+    assert list(results["host"]) == list(SMOKE.host_servers)
+    for paths in results["host"].values():
+        for point in paths.values():
+            assert point["requests"] > 0, point
+            assert point["errors"] == 0, point
+            assert point["cpu_ms_per_request"] > 0, point
+
+
+def test_load_runs_from_the_host_and_from_the_network(results):
+    assert set(results["load_from"]) == {"host", "container"}
+    for point in results["load_from"].values():
+        assert point["requests"] > 0, point
+        assert point["errors"] == 0, point
+
+
+def test_every_read_runs_at_fixed_rates(results):
+    reads = {s.name for s in SCENARIOS if s.read}
+    assert set(results["open_model"]) == reads
+    for points in results["open_model"].values():
+        assert set(points) == {"50%", "80%"}
+        assert all(point["requests"] > 0 for point in points.values()), points
+
+
+def test_the_soak_smoke_fails_no_request_and_samples_resources(results):
+    soak = results["soak"]
+    assert soak["errors"] == 0, soak["streams"]
+    assert all(stream["requests"] > 0 for stream in soak["streams"].values())
+    sampled = [s for s in soak["samples"] if "error" not in s]
+    assert sampled, soak["samples"]
+    assert sampled[0]["pg_connections"] > 0
+    assert sampled[0]["web_open_files"]["web-1"] > 0

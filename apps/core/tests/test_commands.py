@@ -3,7 +3,7 @@
 import io
 import threading
 
-import psycopg2
+import psycopg
 import pytest
 from django.core.management import CommandError, call_command, get_commands
 from django.db import connection
@@ -15,7 +15,7 @@ from apps.core.management.commands.migrate_locked import MIGRATE_LOCK_KEY
 def other_session():
     """A PostgreSQL session of its own, as another container's would be."""
     params = connection.get_connection_params()
-    return psycopg2.connect(**params)
+    return psycopg.connect(**params)
 
 
 def lock_is_free():
