@@ -326,4 +326,3 @@ LOGGING = {
         "django.server": {"level": "WARNING"},
     },
 }
-
