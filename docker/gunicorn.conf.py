@@ -50,16 +50,20 @@ class ClosingSyncWorker(SyncWorker):
 
     @staticmethod
     def _take_queued(listener):
-        clients = []
+        # Nothing between the queue found empty and the close: a connection the
+        # kernel completes in between would be reset.
+        sockname, clients = listener.getsockname(), []
         while True:
             try:
                 client, addr = listener.accept()
-            except OSError:  # EAGAIN: the queue is empty
+            except BlockingIOError:  # the queue is empty
                 break
-            client.setblocking(True)
+            except ConnectionAbortedError:  # gone before it was accepted
+                continue
             clients.append((client, addr))
-        sockname = listener.getsockname()
         listener.close()
+        for client, _ in clients:
+            client.setblocking(True)
         return sockname, clients
 
 
