@@ -65,27 +65,17 @@ def mix() -> tuple[Stream, ...]:
 
 def capacity(stack: Stack, *, token: str, ids, seconds: float, connections=32):
     """Requests per second the mix gets in a closed loop at `connections`."""
-    streams = mix()
     with tempfile.TemporaryDirectory(prefix="bench-soak-") as workdir:
-        runs = [
-            _h2load(
-                stack.base_url,
-                stream,
-                Path(workdir),
-                token=token,
-                ids=ids,
-                clients=max(1, round(connections * stream.share)),
-                seconds=seconds,
-            )
-            for stream in streams
-        ]
-        figures = [run.result() for run in runs]
+        runs = _start_mix(
+            stack, Path(workdir), token=token, ids=ids, seconds=seconds,
+            connections=connections,
+        )  # fmt: skip
+        figures = [run.result() for run in runs.values()]
     return round(sum(f["rps"] for f in figures), 1)
 
 
 def run(stack: Stack, *, token: str, ids, rate: float, seconds: float, log=print):
     """The mix at `rate` requests/s for `seconds`; figures per stream, samples."""
-    streams = mix()
     samples = []
     stop = threading.Event()
     sampler = threading.Thread(
@@ -94,21 +84,10 @@ def run(stack: Stack, *, token: str, ids, rate: float, seconds: float, log=print
     log(f"soak: {rate:.0f} req/s for {seconds:.0f} s")
     with tempfile.TemporaryDirectory(prefix="bench-soak-") as workdir:
         sampler.start()
-        runs = [
-            _h2load(
-                stack.base_url,
-                stream,
-                Path(workdir),
-                token=token,
-                ids=ids,
-                rate=rate * stream.share,
-                seconds=seconds,
-            )
-            for stream in streams
-        ]
-        by_stream = {
-            stream.name: run.result() for stream, run in zip(streams, runs, strict=True)
-        }
+        runs = _start_mix(
+            stack, Path(workdir), token=token, ids=ids, seconds=seconds, rate=rate
+        )
+        by_stream = {name: run.result() for name, run in runs.items()}
         stop.set()
         sampler.join(timeout=60)
     totals = _totals(by_stream.values(), seconds)
@@ -159,6 +138,21 @@ def growth(samples: list[dict]) -> dict:
 
 
 # --- h2load ----------------------------------------------------------------------
+def _start_mix(stack, workdir, *, token, ids, seconds, rate=None, connections=32):
+    """One h2load per stream: its share of `rate`, or of `connections` without."""
+    runs = {}
+    for stream in mix():
+        if rate:
+            pace = {"rate": rate * stream.share}
+        else:
+            pace = {"clients": max(1, round(connections * stream.share))}
+        runs[stream.name] = _h2load(
+            stack.base_url, stream, workdir, token=token, ids=ids, seconds=seconds,
+            **pace,
+        )  # fmt: skip
+    return runs
+
+
 class _Run:
     def __init__(self, process, log_file: Path, seconds: float):
         self.process, self.log_file, self.seconds = process, log_file, seconds

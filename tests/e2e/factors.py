@@ -184,14 +184,19 @@ def paused(stack, service):
         )
 
 
-def health(container):
+def inspect(container, template):
+    """`docker inspect --format TEMPLATE` of one container."""
     result = subprocess.run(
-        ["docker", "inspect", "--format", "{{.State.Health.Status}}", container],
+        ["docker", "inspect", "--format", template, container],
         capture_output=True,
         text=True,
         check=True,
     )
     return result.stdout.strip()
+
+
+def health(container):
+    return inspect(container, "{{.State.Health.Status}}")
 
 
 def requests_waiting_on(stack, service, port):

@@ -13,6 +13,7 @@ from tests.e2e.factors import (
     POSTS,
     TOKEN,
     SteadyLoad,
+    health,
     new_user,
     readme_commands,
     register,
@@ -102,16 +103,6 @@ def test_readme_scale_out_command_runs_three_web_and_two_workers(stack, client):
     assert len(stack.container_ids("worker")) == 1
 
 
-def healthy(container):
-    result = subprocess.run(
-        ["docker", "inspect", "--format", "{{.State.Health.Status}}", container],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return result.stdout.strip() == "healthy"
-
-
 def test_restarting_web_replicas_one_at_a_time_fails_no_request(stack, client):
     headers = new_user(client, prefix="e2e-rolling")
     stack.compose("up", "--detach", "--no-build", "--wait", "--scale", "web=2")
@@ -138,7 +129,7 @@ def test_restarting_web_replicas_one_at_a_time_fails_no_request(stack, client):
                     check=True,
                 )
                 wait_until(
-                    lambda container=container: healthy(container),
+                    lambda container=container: health(container) == "healthy",
                     timeout=120,
                     what=f"{container[:12]} healthy again",
                 )

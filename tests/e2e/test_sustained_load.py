@@ -10,13 +10,19 @@ without being restarted, and none of them fails.
 """
 
 import json
-import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from bench import wrk
-from tests.e2e.factors import ME, POSTS, new_user, report_figure, wait_until
+from tests.e2e.factors import (
+    ME,
+    POSTS,
+    inspect,
+    new_user,
+    report_figure,
+    wait_until,
+)
 from tests.e2e.test_concurrency import restore_shape
 
 LOAD_SECONDS = 60
@@ -34,13 +40,7 @@ def time_wait_sockets(stack, service):
 
 def started_at(stack, service):
     (container,) = stack.container_ids(service)
-    result = subprocess.run(
-        ["docker", "inspect", "--format", "{{.State.StartedAt}}", container],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return result.stdout.strip()
+    return inspect(container, "{{.State.StartedAt}}")
 
 
 def answers_by_upstream(stack, since):
