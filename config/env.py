@@ -12,7 +12,8 @@ from decouple import Config, Csv, RepositoryEmpty, RepositoryEnv
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-_env_file = Path(os.environ.get("DJANGO_ENV_FILE", BASE_DIR / ".env"))
+# A relative path is taken from the project directory.
+_env_file = BASE_DIR / os.environ.get("DJANGO_ENV_FILE", ".env")
 env = Config(
     RepositoryEnv(str(_env_file)) if _env_file.is_file() else RepositoryEmpty()
 )

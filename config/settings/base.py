@@ -236,9 +236,10 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="noreply@example.com")
 
 # --- Static and media files -------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
+# Relative paths are taken from the project directory; absolute ones as they are.
+STATIC_ROOT = str(BASE_DIR / env("STATIC_ROOT", default="staticfiles"))
 MEDIA_URL = env("MEDIA_URL", default="/media/")
-MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "media"))
+MEDIA_ROOT = str(BASE_DIR / env("MEDIA_ROOT", default="media"))
 
 # Media goes to S3-compatible object storage when a bucket is configured (the
 # container stack and production); otherwise to MEDIA_ROOT, for a bare-metal dev box.

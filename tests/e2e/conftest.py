@@ -59,8 +59,6 @@ def stack_environment(port):
         WEB_REPLICAS=str(WEB_REPLICAS),
         # The stack serves plain HTTP on loopback, as the README's quick start does.
         SECURE_SSL_REDIRECT="False",
-        ALLOWED_HOSTS="localhost,127.0.0.1",
-        LOG_FORMAT="json",
         # Room for the suite's own registrations; the limits have unit tests.
         THROTTLE_RATE_REGISTER="1000/hour",
     )

@@ -215,7 +215,7 @@ def test_one_request_id_from_nginx_through_django_into_the_worker(stack, client)
 
     found = wait_for_trace(stack, request_id, "welcome email sent")
     assert {"nginx", "web", "worker"} <= set(found), found
-    assert found["nginx"][0]["uri"] == REGISTER
+    assert found["nginx"][0]["path"] == REGISTER
     assert found["web"][0]["path"] == REGISTER
     assert any("welcome email sent" in e["message"] for e in found["worker"])
 

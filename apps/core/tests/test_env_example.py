@@ -1,81 +1,182 @@
-"""`.env.example` lists exactly the variables the project reads: a drift test."""
+"""`.env.example` documents exactly the variables the project reads: a drift test.
 
+Names and defaults come from the code that reads them: the settings modules run
+with decouple's `env` replaced by a recorder, gunicorn.conf.py over an empty
+environment that notes each lookup. Entry points, shell, compose and Nginx files
+are parsed for their reads. Compose must name each variable the image reads, or a
+CI/CD variable of that name would never reach the containers.
+"""
+
+import os
 import re
+import runpy
+from collections import defaultdict
 from pathlib import Path
 
+# Imported before gunicorn.conf.py runs with os.environ replaced.
+import gunicorn.glogging
+import gunicorn.workers.sync  # noqa: F401
+import pytest
+import yaml
+from decouple import Config, RepositoryEmpty, Undefined, undefined
 from django.conf import settings
 
+import config.env
+import config.settings.base
+
 ROOT = Path(settings.BASE_DIR)
-
-# Patterns of a variable being read, per kind of file.
-PY_READ = re.compile(
-    r"""(?:\benv\(|\b_int\(|os\.environ\.get\(|os\.getenv\(|os\.environ\[|os\.environ\.setdefault\()\s*["']([A-Z][A-Z0-9_]+)["']"""
-)
-SHELL_READ = re.compile(r"\$\{([A-Z][A-Z0-9_]+)")
-
-# Read by the code but supplied by the platform, not by a deployer.
-PLATFORM = {
-    "CI",  # set by CI systems
-    "HOSTNAME",  # set by the container runtime
-    "PATH",
-}
+# A required variable's stand-in while the settings are recorded: a database URL
+# dj-database-url parses, and a non-empty key.
+REQUIRED = "postgres://required@localhost/required"
+# Each finds (name, whether a default follows, the default).
+PY_READ = re.compile(r'os\.environ\.(?:get|setdefault)\(\s*"(\w+)"(,\s*"([^"]*)")?')
+SHELL_READ = re.compile(r"(?<!\$)\$\{([A-Z][A-Z0-9_]*)(:-([^}$]*)\})?")
+ENTRY = re.compile(r"^(# )?([A-Z][A-Z0-9_]*)=(.*)$")
+# Not for the containers: the image has no .env file, and its layout fixes the
+# paths (web's collected static files are a tmpfs; media go to the bucket).
+NOT_FOR_CONTAINERS = {"DJANGO_ENV_FILE", "STATIC_ROOT", "MEDIA_ROOT", "MEDIA_URL"}
 
 
-def python_sources():
-    for folder in ("config", "apps", "docker"):
-        for path in (ROOT / folder).rglob("*.py"):
-            if "tests" not in path.parts:
-                yield path
-    yield ROOT / "manage.py"
+class Recorder(Config):
+    """decouple's Config over an empty environment, noting each read and default."""
+
+    def __init__(self):
+        super().__init__(RepositoryEmpty())
+        self.reads = defaultdict(list)
+
+    def get(self, option, default=undefined, cast=undefined):
+        self.reads[option].append((default, cast))
+        return REQUIRED if isinstance(default, Undefined) else self.cast(default, cast)
+
+    def cast(self, value, cast):
+        if isinstance(cast, Undefined):
+            return value
+        return self._cast_boolean(value) if cast is bool else cast(value)
+
+    def shown(self, name, value):
+        """A value as this variable is read, comparable with `defaults`."""
+        return repr(self.cast(value, self.reads[name][0][1]))
 
 
-def shell_sources():
-    candidates = [ROOT / "entrypoint.sh", ROOT / "docker-compose.yml"]
-    candidates += sorted((ROOT / "docker").rglob("*.sh"))
-    return [path for path in candidates if path.is_file()]
+@pytest.fixture(scope="module")
+def recorder():
+    recorder = Recorder()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(config.env, "env", recorder)
+        # The other modules star-import base, and with it base's `env`.
+        patch.setattr(config.settings.base, "env", recorder)
+        for module in ("base", "development", "production"):
+            runpy.run_path(str(ROOT / "config" / "settings" / f"{module}.py"))
+    return recorder
 
 
-def variables_read():
-    names = set()
-    for path in python_sources():
-        names |= set(PY_READ.findall(path.read_text()))
-    for path in shell_sources():
-        names |= set(SHELL_READ.findall(path.read_text()))
-    return names - PLATFORM
+@pytest.fixture(scope="module")
+def gunicorn_reads():
+    reads = {}
+
+    class Environ(dict):
+        def get(self, name, default=None):
+            reads[name] = {str(default)}
+            return default
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(os, "environ", Environ())
+        runpy.run_path(str(ROOT / "docker" / "gunicorn.conf.py"))
+    return reads
 
 
-def variables_documented():
-    lines = (ROOT / ".env.example").read_text().splitlines()
+def parsed_reads(pattern, paths):
+    """{name: defaults} of every read `pattern` finds in the files."""
+    reads = defaultdict(set)
+    for path in paths:
+        for name, given, default in pattern.findall((ROOT / path).read_text()):
+            reads[name] |= {default} if given else set()
+    return reads
+
+
+def compose():
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+
+
+def nginx_variables():
+    """Nginx's template variables a deploy may set: {name: compose's default}."""
+    templates = "".join(p.read_text() for p in ROOT.glob("nginx/templates/*"))
+    compose_reads = parsed_reads(SHELL_READ, ["docker-compose.yml"])
     return {
-        line.split("=", 1)[0] for line in lines if re.match(r"^[A-Z][A-Z0-9_]*=", line)
+        name: compose_reads[name]
+        for name, value in compose()["nginx"]["environment"].items()
+        if str(value).startswith(f"${{{name}") and f"${{{name}}}" in templates
     }
 
 
-def test_every_variable_read_is_documented():
-    missing = variables_read() - variables_documented()
-    assert not missing, f"add to .env.example: {sorted(missing)}"
+@pytest.fixture(scope="module")
+def defaults(recorder, gunicorn_reads):
+    """{name: the code's defaults (as read)}; an empty set: required."""
+    found = defaultdict(set)
+    for name, reads in recorder.reads.items():
+        found[name] = {
+            repr(recorder.cast(d, c)) for d, c in reads if d is not undefined
+        }
+    entry_points = [*ROOT.glob("config/*.py"), "manage.py", "docker/healthcheck.py"]
+    for reads in [
+        gunicorn_reads,
+        parsed_reads(PY_READ, entry_points),
+        parsed_reads(SHELL_READ, ["entrypoint.sh", "docker-compose.yml"]),
+    ]:
+        for name, values in reads.items():
+            # What the settings read, their defaults decide (compose's are its own).
+            if name not in recorder.reads:
+                found[name] |= values
+    return found
 
 
-def test_every_documented_variable_is_read():
-    unused = variables_documented() - variables_read()
-    assert not unused, f"nothing reads these .env.example entries: {sorted(unused)}"
+def entries():
+    """(name, value, commented out, comment) for each entry of .env.example."""
+    comment = ""
+    for line in (ROOT / ".env.example").read_text().splitlines():
+        if match := ENTRY.match(line):
+            yield match[2], match[3], bool(match[1]), comment
+        else:  # grouped entries share the comment above the group
+            comment = line if line.startswith("# ") else ""
 
 
-def test_every_documented_variable_has_a_comment():
-    lines = (ROOT / ".env.example").read_text().splitlines()
-    for index, line in enumerate(lines):
-        if re.match(r"^[A-Z][A-Z0-9_]*=", line) and not lines[index - 1].startswith(
-            "#"
-        ):
-            previous = lines[index - 1]
-            # Grouped rates share the comment above the group.
-            assert re.match(r"^[A-Z][A-Z0-9_]*=", previous), f"no comment above {line}"
+def test_every_variable_read_is_documented_and_the_reverse(defaults):
+    documented = {name for name, *_ in entries()}
+    missing, unread = set(defaults) - documented, documented - set(defaults)
+    assert not missing, f"add these to .env.example: {sorted(missing)}"
+    assert not unread, f"nothing reads these .env.example entries: {sorted(unread)}"
 
 
-def test_secret_entries_are_blank():
-    lines = (ROOT / ".env.example").read_text().splitlines()
-    for index, line in enumerate(lines):
-        is_secret = lines[index - 1].startswith("# [secret") if index else False
+def test_each_entry_shows_the_default_or_sets_what_differs(recorder, defaults):
+    for name, value, commented, comment in entries():
+        assert comment, f"no comment above {name}"
+        shown = recorder.shown(name, value) if name in recorder.reads else value
+        secret = comment.startswith("# [secret")
+        if commented:
+            assert shown in defaults[name], f"{name}: the code's default is not {value}"
+        else:
+            # A default set again here would be pinned in every .env copied from it.
+            assert secret or shown not in defaults[name], f"comment out {name}"
         # DATABASE_URL's example carries a placeholder password compose overrides.
-        if is_secret and not line.startswith("DATABASE_URL="):
-            assert line.endswith("="), f"{line.split('=')[0]} must have no value"
+        assert not secret or name == "DATABASE_URL" or not value, f"{name}: no value"
+
+
+def test_compose_names_every_variable_the_image_reads(recorder, gunicorn_reads):
+    services = compose()
+    passed = {**services["worker"]["environment"], **services["web"]["environment"]}
+    shell = parsed_reads(SHELL_READ, ["entrypoint.sh"])
+    read = set(recorder.reads) | set(gunicorn_reads) | set(shell)
+    missing = read - NOT_FOR_CONTAINERS - set(passed)
+    assert not missing, f"name these in docker-compose.yml: {sorted(missing)}"
+    unread = {name for name, value in passed.items() if value is None} - read
+    assert not unread, f"nothing in the image reads these: {sorted(unread)}"
+
+
+def test_nginx_accepts_every_body_the_app_accepts(recorder):
+    (limit,) = nginx_variables()["NGINX_CLIENT_MAX_BODY_SIZE"]
+    number, unit = re.fullmatch(r"(\d+)([kmg]?)", limit.lower()).groups()
+    nginx_bytes = int(number) * 1024 ** " kmg".index(unit or " ")
+    # An upload the API would accept must not be cut off by Nginx's 413 first.
+    for name in ("UPLOAD_MAX_BYTES", "DATA_UPLOAD_MAX_MEMORY_SIZE"):
+        ((default, _),) = recorder.reads[name]
+        assert default < nginx_bytes, name
