@@ -74,11 +74,10 @@ DATABASES = {
     "default": dj_database_url.parse(
         env("DATABASE_URL"),
         conn_max_age=env("DB_CONN_MAX_AGE", default=60, cast=int),
-        # No health check per request: it is a round trip before every first query
-        # (Django checks a reused connection at the start of each request). A
-        # connection broken by a database restart fails one request, is closed at
-        # its end, and the next request reconnects.
-        conn_health_checks=False,
+        # Django's PostgreSQL backend, whose health check of a reused connection
+        # is a socket poll instead of a query (apps/core/db/base.py says why).
+        engine="apps.core.db",
+        conn_health_checks=True,
     )
 }
 # A short connect timeout keeps /readyz and requests from hanging on a dead database.

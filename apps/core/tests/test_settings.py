@@ -123,13 +123,11 @@ def test_no_missing_migrations():
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
 
 
-def test_database_uses_persistent_connections_checked_only_after_errors():
-    # A round trip before every request's first query would double the cheapest
-    # requests' database time; a broken connection is dropped after its error.
+def test_database_uses_persistent_health_checked_connections():
     database = settings.DATABASES["default"]
-    assert database["ENGINE"] == "django.db.backends.postgresql"
+    assert database["ENGINE"] == "apps.core.db"  # checked without a query
     assert database["CONN_MAX_AGE"] > 0
-    assert database["CONN_HEALTH_CHECKS"] is False
+    assert database["CONN_HEALTH_CHECKS"] is True
     assert database["OPTIONS"]["connect_timeout"] > 0
 
 
