@@ -122,11 +122,12 @@ def soak(soak: dict | None, directory: Path) -> str:
     return "\n\n".join(
         [
             "## Soak",
-            f"{soak['seconds'] / 60:g} minutes at {soak['rate']} req/s, "
-            f"{soak['share']:.0%} of the mix's capacity ({soak['capacity']} req/s in "
-            f"a closed loop at 32 connections), through Nginx: {soak['requests']} "
-            f"requests, {soak['non2xx']} non-2xx, {soak['socket_errors']} socket "
-            "errors. Resources sampled every 10 s.",
+            f"{soak['seconds'] / 60:g} minutes through Nginx, {soak['rate']} req/s "
+            f"asked ({soak['share']:.0%} of the mix's capacity, {soak['capacity']} "
+            f"req/s in a closed loop at 32 connections) and {soak['rps']} req/s "
+            f"sent and answered ({soak['rps'] / soak['capacity']:.0%} of capacity): "
+            f"{soak['requests']} requests, {soak['non2xx']} non-2xx, "
+            f"{soak['socket_errors']} socket errors. Resources sampled every 10 s.",
             table(SOAK_HEADERS, rows),
             "Resources: median over the first and the last quarter of the run "
             "(after its first minute).",
