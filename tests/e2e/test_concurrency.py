@@ -14,6 +14,7 @@ from tests.e2e.factors import (
     TOKEN,
     SteadyLoad,
     health,
+    inspect,
     new_user,
     readme_commands,
     register,
@@ -132,6 +133,22 @@ def test_restarting_web_replicas_one_at_a_time_fails_no_request(stack, client):
                     lambda container=container: health(container) == "healthy",
                     timeout=120,
                     what=f"{container[:12]} healthy again",
+                )
+                # Healthy inside its container is not yet serving Nginx: wait
+                # until Nginx gets answers from it before restarting the next.
+                address = inspect(
+                    container,
+                    "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}",
+                ).split()
+                wait_until(
+                    lambda address=address: any(
+                        upstream.split(":")[0] in address
+                        for upstream in upstreams_answering(
+                            client, "/healthz", tries=10
+                        )
+                    ),
+                    timeout=60,
+                    what=f"{container[:12]} answering through Nginx",
                 )
             time.sleep(2)
     finally:
