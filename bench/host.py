@@ -11,6 +11,7 @@ it in the same run. For each: requests per second and the server's CPU time per
 request, read from /proc (workers recycled meanwhile included).
 """
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -122,36 +123,29 @@ def measure(process, path, *, token, connections, duration, warmup) -> dict:
     return figures
 
 
-class running:
-    """Context manager: gunicorn on 127.0.0.1:PORT with `server`'s options."""
-
-    def __init__(self, stack: Stack, server: Server):
-        self.stack, self.server = stack, server
-        self.process = None
-
-    def __enter__(self):
-        log = tempfile.NamedTemporaryFile(prefix="bench-host-", suffix=".log")
-        self.log = log
-        gunicorn = Path(sys.executable).with_name("gunicorn")
-        command = [str(gunicorn), *self.server.args, "--bind", f"127.0.0.1:{PORT}"]
-        self.process = subprocess.Popen(
+@contextlib.contextmanager
+def running(stack: Stack, server: Server):
+    """gunicorn on 127.0.0.1:PORT with `server`'s options, stopped on the way out."""
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    command = [str(gunicorn), *server.args, "--bind", f"127.0.0.1:{PORT}"]
+    with tempfile.NamedTemporaryFile(prefix="bench-host-", suffix=".log") as log:
+        process = subprocess.Popen(
             [*command, "config.wsgi:application"],
             cwd=ROOT,
-            env=environment(self.stack, self.server.env),
+            env=environment(stack, server.env),
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        _wait_answering(self.process, log)
-        return self.process
-
-    def __exit__(self, *exc_info):
-        self.process.terminate()
         try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.log.close()
+            _wait_answering(process, log)
+            yield process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 def environment(stack: Stack, extra: dict) -> dict:

@@ -98,9 +98,10 @@ def open_model(benchmark: dict) -> str:
     return "\n\n".join(
         [
             "## Latency at fixed arrival rates (open model)",
-            "h2load sends each read at a fixed rate, 50% and 80% of its peak in the "
-            "closed-loop matrix, whatever the answers take: latency as users "
-            "arriving at that rate see it, queueing included.",
+            "Locust users send each read at a fixed rate, 50% and 80% of its peak "
+            "in the closed-loop matrix, one request per user per interval with "
+            "their starts spread out: latency as users arriving at that rate see "
+            "it, queueing included.",
             table(OPEN_MODEL_HEADERS, rows),
         ]
     )

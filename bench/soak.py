@@ -1,21 +1,28 @@
 """Load at a constant arrival rate: the soak, and the open-model latency runs.
 
 wrk's runs are closed loops: each connection waits for its answer, so a slow
-server is sent less and its queue never shows. Here h2load sends at fixed rates
-(`--rps` per client, many clients), as users arrive, whatever the server does.
+server is sent less and its queue never shows. Here locust users each send a
+request per fixed interval (bench/locustfile.py), as users arrive, whatever
+the server does.
 
 The soak mixes what users do (anonymous and signed-in lists, post pages,
 writes, a few image uploads) for minutes at a share of the measured capacity,
 and samples the resources that leak when something is wrong: memory per
 container, PostgreSQL connections, open files in the web containers, Redis
 memory, TIME_WAIT sockets in Nginx. Every request's status and latency come
-from h2load's per-request log.
+from the users' per-request log.
+
+h2load's `--rps` was used before and is not fit for this: against a server
+that closes its connections it ignores the rate (asked 20 req/s, it sent 480),
+and its clients all fire on the same tick, so its p99 measured its own bursts.
 """
 
+import json
 import math
-import shutil
+import os
 import statistics
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -27,16 +34,18 @@ from bench.scenarios import POST_BODY
 from bench.stack import Stack
 
 SAMPLE_SECONDS = 10
-# Seconds between two requests of one h2load client. A client whose previous
-# request is still in flight when its timer fires skips that request, so the
-# interval must stay far above the slowest latency or the rate sent falls
-# below the rate asked (0.25 s gave 47% of it at a 400 ms p99).
+LOCUSTFILE = Path(__file__).with_name("locustfile.py")
+# Seconds between two requests of one user. A user whose previous request is
+# still in flight when its next is due sends late, so the interval must stay
+# far above the slowest latency or the rate sent falls below the rate asked.
 CLIENT_INTERVAL = 2.0
+# Users (connections to Nginx) at most; faster rates shorten the interval.
+MAX_USERS = 400
 BOUNDARY = "bench-soak-boundary"
 
 
 class SoakError(RuntimeError):
-    """h2load is missing or printed no figures."""
+    """locust could not run the load."""
 
 
 @dataclass(frozen=True)
@@ -67,13 +76,9 @@ def mix() -> tuple[Stream, ...]:
 
 def capacity(stack: Stack, *, token: str, ids, seconds: float, connections=32):
     """Requests per second the mix gets in a closed loop at `connections`."""
-    with tempfile.TemporaryDirectory(prefix="bench-soak-") as workdir:
-        runs = _start_mix(
-            stack, Path(workdir), token=token, ids=ids, seconds=seconds,
-            connections=connections,
-        )  # fmt: skip
-        figures = [run.result() for run in runs.values()]
-    return round(sum(f["rps"] for f in figures), 1)
+    figures = _locust(stack, mix(), token=token, ids=ids, seconds=seconds,
+                      users=connections)  # fmt: skip
+    return round(sum(f["rps"] for f in figures.values()), 1)
 
 
 def run(stack: Stack, *, token: str, ids, rate: float, seconds: float, log=print):
@@ -84,19 +89,18 @@ def run(stack: Stack, *, token: str, ids, rate: float, seconds: float, log=print
         target=_sample_until, args=(stack, stop, samples), daemon=True
     )
     log(f"soak: {rate:.0f} req/s for {seconds:.0f} s")
-    with tempfile.TemporaryDirectory(prefix="bench-soak-") as workdir:
-        sampler.start()
-        runs = _start_mix(
-            stack, Path(workdir), token=token, ids=ids, seconds=seconds, rate=rate
+    sampler.start()
+    try:
+        by_stream = _locust(
+            stack, mix(), token=token, ids=ids, seconds=seconds, rate=rate
         )
-        by_stream = {name: run.result() for name, run in runs.items()}
+    finally:
         stop.set()
         sampler.join(timeout=60)
-    totals = _totals(by_stream.values(), seconds)
     return {
         "rate": round(rate, 1),
         "seconds": seconds,
-        **totals,
+        **_totals(by_stream.values()),
         "streams": by_stream,
         "samples": samples,
         "growth": growth(samples),
@@ -106,17 +110,10 @@ def run(stack: Stack, *, token: str, ids, rate: float, seconds: float, log=print
 def open_model(stack: Stack, request_path: str, *, token: str, rate, seconds, ids):
     """One read at a fixed rate: p50/p99 as users arriving at that rate see them."""
     stream = Stream("open", 1.0, request_path, auth=bool(token))
-    with tempfile.TemporaryDirectory(prefix="bench-open-") as workdir:
-        run = _h2load(
-            stack.base_url,
-            stream,
-            Path(workdir),
-            token=token,
-            ids=ids,
-            rate=rate,
-            seconds=seconds,
-        )
-        return run.result()
+    figures = _locust(
+        stack, (stream,), token=token, ids=ids, seconds=seconds, rate=rate
+    )
+    return figures["open"]
 
 
 def growth(samples: list[dict]) -> dict:
@@ -139,89 +136,84 @@ def growth(samples: list[dict]) -> dict:
     return result
 
 
-# --- h2load ----------------------------------------------------------------------
-def _start_mix(stack, workdir, *, token, ids, seconds, rate=None, connections=32):
-    """One h2load per stream: its share of `rate`, or of `connections` without."""
-    runs = {}
-    for stream in mix():
-        if rate:
-            pace = {"rate": rate * stream.share}
-        else:
-            pace = {"clients": max(1, round(connections * stream.share))}
-        runs[stream.name] = _h2load(
-            stack.base_url, stream, workdir, token=token, ids=ids, seconds=seconds,
-            **pace,
-        )  # fmt: skip
-    return runs
+# --- locust ----------------------------------------------------------------------
+def _locust(stack, streams, *, token, ids, seconds, rate=None, users=32) -> dict:
+    """The streams for `seconds`, at `rate` req/s or as a closed loop of `users`."""
+    if rate:
+        users = min(MAX_USERS, max(1, math.ceil(rate * CLIENT_INTERVAL)))
+    interval = users / rate if rate else 0
+    with tempfile.TemporaryDirectory(prefix="bench-soak-") as workdir:
+        workdir = Path(workdir)
+        spec = workdir / "spec.json"
+        log_file = workdir / "requests.log"
+        spec.write_text(json.dumps({
+            "streams": [_stream_spec(s, workdir) for s in streams],
+            "token": token, "ids": list(ids), "interval": interval,
+            "log_file": str(log_file),
+        }))  # fmt: skip
+        _run_locust(stack.base_url, spec, users=users, interval=interval,
+                    seconds=seconds)  # fmt: skip
+        return _figures(log_file.read_text(), [s.name for s in streams])
 
 
-class _Run:
-    def __init__(self, process, log_file: Path, seconds: float):
-        self.process, self.log_file, self.seconds = process, log_file, seconds
-
-    def result(self) -> dict:
-        stdout, stderr = self.process.communicate(timeout=self.seconds + 120)
-        if self.process.returncode != 0:
-            raise SoakError(f"h2load exited {self.process.returncode}: {stderr}")
-        return _figures(stdout, self.log_file, self.seconds)
-
-
-def _h2load(base_url, stream, workdir, *, token, ids, seconds, rate=None, clients=1):
-    if shutil.which("h2load") is None:
-        raise SoakError("h2load is not installed (apt-get install nghttp2-client)")
-    log_file = workdir / f"{stream.name}.log"
-    command = ["h2load", "--h1", f"--duration={seconds:g}", f"--log-file={log_file}"]
-    if rate is not None:
-        clients = max(1, math.ceil(rate * CLIENT_INTERVAL))
-        command.append(f"--rps={rate / clients:.3f}")
-    command += [f"--clients={clients}", "--header=Accept: application/json"]
-    if stream.auth:
-        command.append(f"--header=Authorization: Bearer {token}")
+def _stream_spec(stream: Stream, workdir: Path) -> dict:
+    body_file = ""
     if stream.body:
-        body = workdir / f"{stream.name}.body"
-        body.write_bytes(stream.body)
-        command += [f"--data={body}", f"--header=Content-Type: {stream.content_type}"]
-    if "{id}" in stream.path:
-        uris = workdir / f"{stream.name}.uris"
-        uris.write_text("".join(f"{base_url}{stream.path.format(id=i)}\n" for i in ids))
-        command.append(f"--input-file={uris}")
-    else:
-        command.append(base_url + stream.path)
-    process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    return _Run(process, log_file, seconds)
-
-
-def _figures(stdout: str, log_file: Path, seconds: float) -> dict:
-    """h2load's summary line and its per-request log, as the bench's figures."""
-    summary = _summary(stdout)
-    latencies, non2xx = [], 0
-    for line in log_file.read_text().splitlines():
-        _, status, elapsed_us = line.split("\t")
-        latencies.append(int(elapsed_us) / 1000)
-        non2xx += not 200 <= int(status) < 300
-    latencies.sort()
-    errors = summary["failed"] + summary["errored"] + summary["timeout"]
+        body_file = workdir / f"{stream.name}.body"
+        body_file.write_bytes(stream.body)
     return {
-        "requests": len(latencies),
-        "rps": round(len(latencies) / seconds, 1),
-        "p50_ms": _percentile(latencies, 50),
-        "p99_ms": _percentile(latencies, 99),
-        "max_ms": round(latencies[-1], 2) if latencies else None,
-        "non2xx": non2xx,
-        "socket_errors": summary["errored"] + summary["timeout"],
-        "errors": max(errors, non2xx),
-    }
+        "name": stream.name, "share": stream.share, "path": stream.path,
+        "auth": stream.auth, "body_file": str(body_file),
+        "content_type": stream.content_type,
+    }  # fmt: skip
 
 
-def _summary(stdout: str) -> dict:
-    for line in stdout.splitlines():
-        if line.startswith("requests:"):
-            # requests: 32 total, 32 started, 32 done, 32 succeeded, 0 failed, ...
-            pairs = (part.split() for part in line.split(":", 1)[1].split(","))
-            return {name: int(count) for count, name in pairs}
-    raise SoakError(f"h2load printed no summary:\n{stdout}")
+def _run_locust(base_url, spec: Path, *, users, interval, seconds):
+    """Users start spread over one interval; the run lasts that much longer."""
+    locust = Path(sys.executable).with_name("locust")
+    spawn_rate = users / interval if interval else users
+    command = [
+        str(locust), "--headless", "--only-summary", "--loglevel=WARNING",
+        f"--locustfile={LOCUSTFILE}", f"--host={base_url}",
+        f"--users={users}", f"--spawn-rate={spawn_rate:.3f}",
+        f"--run-time={math.ceil(seconds + interval)}s", "--stop-timeout=10",
+    ]  # fmt: skip
+    result = subprocess.run(
+        command, capture_output=True, text=True, timeout=seconds + 120,
+        env={**os.environ, "BENCH_SPEC": str(spec)},
+    )  # fmt: skip
+    # Locust exits 1 when any request failed; the log says which, so only a run
+    # that could not start is an error here.
+    if result.returncode not in (0, 1) or "Traceback" in result.stderr:
+        raise SoakError(f"locust exited {result.returncode}: {result.stderr[-2000:]}")
+
+
+def _figures(log: str, names: list[str]) -> dict:
+    """Per stream, from the per-request log: count, rate, latency, failures.
+
+    The rate is over the span from the first request to the last, so the
+    users' staggered start does not count as time the load was off.
+    """
+    rows = [line.split("\t") for line in log.splitlines() if line]
+    starts = [float(row[0]) for row in rows]
+    span = (max(starts) - min(starts)) if len(starts) > 1 else 1.0
+    result = {}
+    for name in names:
+        mine = [row for row in rows if row[1] == name]
+        latencies = sorted(float(row[3]) for row in mine)
+        socket_errors = sum(1 for row in mine if row[2] == "0")
+        non2xx = sum(1 for row in mine if not 200 <= int(row[2]) < 300)
+        result[name] = {
+            "requests": len(mine),
+            "rps": round(len(mine) / span, 1),
+            "p50_ms": _percentile(latencies, 50),
+            "p99_ms": _percentile(latencies, 99),
+            "max_ms": round(latencies[-1], 2) if latencies else None,
+            "non2xx": non2xx - socket_errors,
+            "socket_errors": socket_errors,
+            "errors": non2xx,
+        }
+    return result
 
 
 def _percentile(values: list[float], percent: float) -> float | None:
@@ -231,12 +223,11 @@ def _percentile(values: list[float], percent: float) -> float | None:
     return round(values[max(0, index)], 2)
 
 
-def _totals(figures, seconds) -> dict:
+def _totals(figures) -> dict:
     figures = list(figures)
-    requests = sum(f["requests"] for f in figures)
     return {
-        "requests": requests,
-        "rps": round(requests / seconds, 1),
+        "requests": sum(f["requests"] for f in figures),
+        "rps": round(sum(f["rps"] for f in figures), 1),
         "non2xx": sum(f["non2xx"] for f in figures),
         "socket_errors": sum(f["socket_errors"] for f in figures),
         "errors": sum(f["errors"] for f in figures),

@@ -6,12 +6,14 @@ wrk runs for real against a small HTTP server in this process, on 127.0.0.1.
 import http.server
 import io
 import json
+import socket
 import threading
+from types import SimpleNamespace
 
 import pytest
 from PIL import Image, UnidentifiedImageError
 
-from bench import report, startup, targets, wrk
+from bench import report, soak, startup, targets, wrk
 from bench.drills import payloads
 from bench.drills.probe import outage
 from bench.scenarios import SCENARIOS
@@ -20,6 +22,9 @@ from bench.stack import parse_size
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Every answer closes its connection, as the stack's gunicorn does: h2load's
+    # --rps ignored the rate asked against such a server.
+    close_after_answer = False
     seen: list = []
 
     def _answer(self):
@@ -33,6 +38,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
+        if self.close_after_answer:
+            self.send_header("Connection", "close")
+            self.close_connection = True
         self.end_headers()
         self.wfile.write(payload)
 
@@ -83,6 +91,45 @@ def test_wrk_sends_token_body_and_random_ids(server):
     assert headers["Authorization"] == "Bearer tok"
     assert headers["Content-Type"] == "application/json"
     assert json.loads(body) == {"a": 1}
+
+
+def test_the_soak_sends_the_rate_asked_to_a_server_closing_every_connection(server):
+    url, seen = server
+    seen.clear()
+    _Handler.close_after_answer = True
+    stream = soak.Stream("writes", 1.0, "/posts/{id}/", True, b"{}", "text/plain")
+    try:
+        figures = soak._locust(
+            SimpleNamespace(base_url=url), (stream,), token="tok", ids=(3,),
+            rate=20, seconds=5,
+        )["writes"]  # fmt: skip
+    finally:
+        _Handler.close_after_answer = False
+    # About 20 req/s, not the hundreds a closed loop sends to this server.
+    assert figures["rps"] == pytest.approx(20, rel=0.3)
+    assert figures["requests"] == len(seen)
+    method, path, headers, body = seen[0]
+    assert (method, path, body) == ("POST", "/posts/3/", b"{}")
+    assert headers["Authorization"] == "Bearer tok"
+    assert figures["errors"] == 0
+
+
+def test_the_soak_counts_answers_outside_2xx_and_refused_connections(server):
+    url, _ = server
+    streams = (soak.Stream("fail", 0.5, "/fail"), soak.Stream("ok", 0.5, "/ok"))
+    figures = soak._locust(
+        SimpleNamespace(base_url=url), streams, token="", ids=(), seconds=2, users=2
+    )
+    assert figures["fail"]["requests"] == figures["fail"]["non2xx"] > 0
+    assert figures["ok"]["requests"] > 0 == figures["ok"]["errors"]
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        nobody = f"http://127.0.0.1:{unused.getsockname()[1]}"
+    refused = soak._locust(
+        SimpleNamespace(base_url=nobody), streams[1:], token="", ids=(), seconds=1,
+        users=1,
+    )["ok"]  # fmt: skip
+    assert refused["requests"] == refused["socket_errors"] == refused["errors"] > 0
 
 
 def test_wrk_refuses_output_without_figures():
