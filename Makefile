@@ -80,8 +80,7 @@ test-unit: ## Unit/integration tests in the test image against compose's Postgre
 # pytest-django and the unit tests' root conftest stay out: these tests drive the
 # stack over HTTP and docker only.
 test-e2e: venv ## Build the stack, start it from an empty database, test it through Nginx
-	$(BIN)/pytest tests/e2e --confcutdir=tests/e2e -p no:django -p no:cacheprovider \
-		-o addopts="" -W ignore::pytest.PytestConfigWarning --durations=5
+	$(BIN)/pytest tests/e2e
 
 # --- Benchmarks and fault drills (bench/, docs/benchmarks/) -------------------------
 # Each runs its own compose project (`bench`, Nginx on 127.0.0.1:18480) and removes

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from bench import wrk
 from bench.stack import ROOT, Stack
+from tests.support.compose import inspect
 
 _LINE_NUMBER = re.compile(r":\d+\)$")
 
@@ -143,5 +144,5 @@ def _shares(counts: Counter, total: int, top: int) -> list[dict]:
 
 
 def _gunicorn_master(stack: Stack) -> str:
-    container = stack.compose("ps", "--quiet", "web").split()[0]
-    return stack.inspect(container, "{{.State.Pid}}")
+    container = stack.container_ids("web")[0]
+    return inspect(container, "{{.State.Pid}}")

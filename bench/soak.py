@@ -29,9 +29,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.api import gradient_png
 from bench.scenarios import POST_BODY
 from bench.stack import Stack
+from tests.support.compose import docker
+from tests.support.images import png
 
 SAMPLE_SECONDS = 10
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
@@ -61,7 +62,7 @@ class Stream:
 
 
 def mix() -> tuple[Stream, ...]:
-    upload = _multipart(gradient_png(size=64))
+    upload = _multipart(png((64, 64)))
     multipart = f"multipart/form-data; boundary={BOUNDARY}"
     json_body = POST_BODY.encode()
     posts = "/api/v1/posts/"
@@ -264,19 +265,19 @@ def sample(stack: Stack) -> dict:
         ),
         "web_open_files": {
             name.removeprefix(f"{stack.project}-"): int(
-                stack.docker("exec", containers[name], "sh", "-c", _FDS).strip()
+                docker("exec", containers[name], "sh", "-c", _FDS).strip()
             )
             for name in webs
         },
         "redis_used_mib": _redis_used_mib(stack),
         "nginx_time_wait": int(
-            stack.compose("exec", "-T", "nginx", "sh", "-c", _TIME_WAIT).strip()
+            stack.exec("nginx", "sh", "-c", _TIME_WAIT).stdout.strip()
         ),
     }
 
 
 def _redis_used_mib(stack: Stack) -> float:
-    info = stack.compose("exec", "-T", "redis", "redis-cli", "info", "memory")
+    info = stack.exec("redis", "redis-cli", "info", "memory").stdout
     for line in info.splitlines():
         if line.startswith("used_memory:"):
             return round(int(line.split(":")[1]) / 2**20, 2)

@@ -7,15 +7,15 @@ touches the stack a developer or the end-to-end suite has up.
 import json
 import os
 import re
-import subprocess
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.compose import ROOT, ComposeProject, docker, run
+
 COMPOSE_FILES = ("docker-compose.yml", "bench/docker-compose.bench.yml")
 APP_IMAGE = "drf-reference-app:bench"
 IMAGES = {
@@ -29,16 +29,23 @@ _UNITS = {"b": 1, "kib": 2**10, "mib": 2**20, "gib": 2**30, "kb": 1e3, "mb": 1e6
 
 
 class StackError(RuntimeError):
-    """A compose command failed or the stack never became ready."""
+    """The stack never became ready."""
 
 
 @dataclass
-class Stack:
-    """One compose project of the application stack, reached on 127.0.0.1:port."""
+class Stack(ComposeProject):
+    """The benchmark's compose project, reached on 127.0.0.1:http_port.
+
+    `env` holds the settings a run changes (a drill's replica count, a
+    configuration under test), over the caller's environment.
+    """
 
     project: str = "bench"
     http_port: int = 18480
-    env: dict = field(default_factory=dict)
+    files: tuple = COMPOSE_FILES
+
+    def __post_init__(self):
+        self.env_file = self.generated_env_file()
 
     @property
     def base_url(self) -> str:
@@ -55,7 +62,7 @@ class Stack:
 
     def secrets(self) -> dict[str, str]:
         """The generated settings of this project's env file, by name."""
-        lines = self.env_file.read_text().splitlines()
+        lines = Path(self.env_file).read_text().splitlines()
         pairs = (line.split("=", 1) for line in lines if "=" in line)
         return {
             name.strip(): value.strip()
@@ -66,25 +73,14 @@ class Stack:
     def url(self, path: str) -> str:
         return self.base_url + path
 
-    @property
-    def env_file(self) -> Path:
+    def generated_env_file(self) -> Path:
         """Generated secrets for this project, kept so its volumes stay usable."""
         path = Path(tempfile.gettempdir()) / f"drf-{self.project}.env"
         if not path.exists():
-            _run([str(ROOT / "scripts" / "init-env"), str(path)])
+            run([str(ROOT / "scripts" / "init-env"), str(path)])
         return path
 
-    def compose(self, *args: str, timeout: float = 600, check: bool = True) -> str:
-        """Run `docker compose ARGS` for this project; return its stdout."""
-        files = [arg for name in COMPOSE_FILES for arg in ("-f", str(ROOT / name))]
-        command = [
-            "docker", "compose", "--project-name", self.project,
-            "--project-directory", str(ROOT), "--env-file", str(self.env_file),
-            *files, *args,
-        ]  # fmt: skip
-        return _run(command, env=self._environment(), timeout=timeout, check=check)
-
-    def _environment(self) -> dict:
+    def environment(self) -> dict:
         # A developer's exported settings must not change what is measured.
         inherited = {
             name: value
@@ -115,25 +111,19 @@ class Stack:
         self.compose("down", "--volumes", "--remove-orphans", "--timeout", "10")
 
     def manage(self, *args: str, timeout: float = 900) -> str:
-        """Run a manage.py command in a one-off web container."""
+        """Run a manage.py command in a one-off web container; its output."""
         return self.compose(
             "run", "--rm", "--no-deps", "-T", "web", "python", "manage.py", *args,
             timeout=timeout,
-        )  # fmt: skip
+        ).stdout  # fmt: skip
 
     def sql(self, query: str) -> list[list[str]]:
         """Rows of a query run by psql in the db container, as lists of strings."""
         out = self.compose(
             "exec", "-T", "db", "sh", "-c",
             'psql -U "$POSTGRES_USER" -d "$POSTGRES_DB" -tA -F "|" -c "$0"', query,
-        )  # fmt: skip
+        ).stdout  # fmt: skip
         return [line.split("|") for line in out.splitlines() if line]
-
-    def containers(self) -> dict[str, str]:
-        """Container name -> id, for every running container of the project."""
-        out = self.compose("ps", "--format", "json")
-        rows = [json.loads(line) for line in out.splitlines() if line.strip()]
-        return {row["Name"]: row["ID"] for row in rows}
 
     def wait_ready(self, timeout: float = 120, interval: float = 0.1) -> float:
         """Poll /readyz through Nginx until it answers 200; return the seconds."""
@@ -148,26 +138,16 @@ class Stack:
                 time.sleep(interval)
         raise StackError(f"{self.url('/readyz')} not 200 after {timeout} s")
 
-    def docker(self, *args: str, timeout: float = 120) -> str:
-        """A plain `docker` command, for one container of the project."""
-        return _run(["docker", *args], timeout=timeout)
-
     def container(self, service: str, index: int = 1) -> str:
         """The id of one replica of a service."""
         return self.containers()[f"{self.project}-{service}-{index}"]
-
-    def inspect(self, container: str, template: str) -> str:
-        """`docker inspect --format TEMPLATE` of one container."""
-        return _run(["docker", "inspect", "--format", template, container]).strip()
 
     def memory(self) -> dict[str, float]:
         """MiB of memory each running container uses now (docker stats)."""
         ids = self.containers()
         if not ids:
             return {}
-        out = _run(
-            ["docker", "stats", "--no-stream", "--format", "{{json .}}", *ids.values()]
-        )
+        out = docker("stats", "--no-stream", "--format", "{{json .}}", *ids.values())
         usage = {}
         for line in out.splitlines():
             row = json.loads(line)
@@ -181,19 +161,17 @@ def image_sizes() -> dict[str, float]:
     """MB (10^6 bytes, as `docker images` counts) of the images the stack runs."""
     sizes = {}
     for name, tag in {**IMAGES, "base": BASE_IMAGE}.items():
-        out = _run(["docker", "image", "inspect", "--format", "{{.Size}}", tag])
+        out = docker("image", "inspect", "--format", "{{.Size}}", tag)
         sizes[name] = round(int(out.strip()) / 1e6, 1)
     return sizes
 
 
 def largest_packages(top: int = 8) -> dict[str, float]:
     """MB of the biggest installed distributions in the application image's venv."""
-    out = _run(
-        [
-            "docker", "run", "--rm", "--entrypoint", "sh", APP_IMAGE, "-c",
-            "du -sk /opt/venv/lib/python3*/site-packages/* | sort -rn | head -n "
-            + str(int(top)),
-        ]
+    out = docker(
+        "run", "--rm", "--entrypoint", "sh", APP_IMAGE, "-c",
+        "du -sk /opt/venv/lib/python3*/site-packages/* | sort -rn | head -n "
+        + str(int(top)),
     )  # fmt: skip
     sizes = {}
     for line in out.splitlines():
@@ -214,15 +192,3 @@ def parse_size(text: str) -> float:
 def _service(container: str, project: str) -> str:
     """'bench-web-1' -> 'web-1': names as the report shows them."""
     return container.removeprefix(f"{project}-")
-
-
-def _run(command, *, env=None, timeout: float = 120, check: bool = True) -> str:
-    completed = subprocess.run(
-        command, capture_output=True, text=True, env=env, timeout=timeout
-    )
-    if check and completed.returncode != 0:
-        raise StackError(
-            f"{' '.join(command[:6])} ... exited {completed.returncode}:\n"
-            f"{completed.stderr.strip()[-3000:]}"
-        )
-    return completed.stdout

@@ -6,6 +6,7 @@ import time
 from datetime import datetime
 
 from bench.stack import Stack
+from tests.support.compose import inspect
 
 # Messages the web container logs as it boots (entrypoint.sh, then gunicorn), each
 # naming the phase it begins, in JSON or text lines alike. Phases are ordered by
@@ -57,9 +58,9 @@ def _timed_up(stack: Stack, *args: str) -> float:
 
 def boot_phases(stack: Stack, *, started: float, ready: float) -> dict[str, float]:
     """Seconds spent in each step of the web container's last boot."""
-    container = stack.compose("ps", "--quiet", "web").split()[0]
-    started_at = _parse_time(stack.inspect(container, "{{.State.StartedAt}}"))
-    logs = stack.compose("logs", "--timestamps", "--no-log-prefix", "web")
+    container = stack.container_ids("web")[0]
+    started_at = _parse_time(inspect(container, "{{.State.StartedAt}}"))
+    logs = stack.compose("logs", "--timestamps", "--no-log-prefix", "web").stdout
     return phases_from_logs(logs, up=started, container=started_at, ready=ready)
 
 

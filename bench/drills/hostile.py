@@ -151,7 +151,5 @@ def _signing_key(stack: Stack) -> str:
 
 
 def _stored(stack: Stack, own_post: int) -> dict:
-    out = stack.compose(
-        "exec", "-T", "web", "python", "manage.py", "shell", "-c", STORED % own_post
-    )
-    return json.loads(out.strip().splitlines()[-1])
+    out = stack.exec("web", "python", "manage.py", "shell", "-c", STORED % own_post)
+    return json.loads(out.stdout.strip().splitlines()[-1])

@@ -82,13 +82,3 @@ def outage(samples: list[tuple[float, int]], *, since: float) -> dict:
         "recovered_after": None if recovery is None else round(recovery - since, 2),
         "down_for": None if recovery is None else round(recovery - failures[0], 2),
     }
-
-
-def wait_until(condition, *, timeout: float, interval: float = 0.5) -> float | None:
-    """Seconds until `condition()` holds, or None when `timeout` ran out first."""
-    started = time.monotonic()
-    while time.monotonic() - started < timeout:
-        if condition():
-            return round(time.monotonic() - started, 2)
-        time.sleep(interval)
-    return None

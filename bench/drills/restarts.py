@@ -4,12 +4,15 @@ import time
 
 import httpx
 
-from bench import api
+from bench.api import drill_image
 from bench.drills.outcome import result
-from bench.drills.probe import Load, Prober, outage, wait_until
+from bench.drills.probe import Load, Prober, outage
 from bench.drills.thumbnails import processing
 from bench.scenarios import BY_NAME
 from bench.stack import Stack
+from tests.support.api import bearer, post_image
+from tests.support.compose import docker
+from tests.support.waits import seconds_until
 
 
 def web_restart(stack: Stack, *, token: str, quick: bool, log=print) -> dict:
@@ -23,7 +26,7 @@ def web_restart(stack: Stack, *, token: str, quick: bool, log=print) -> dict:
         writes = _load(stack, "auth_create", token, connections=2, duration=duration)
         time.sleep(duration * 0.2)
         started = time.monotonic()
-        stack.docker("restart", "--time", "30", stack.container("web", 1))
+        docker("restart", "--time", "30", stack.container("web", 1))
         restart = round(time.monotonic() - started, 2)
         reads, writes = reads.result(), writes.result()
     finally:
@@ -52,7 +55,7 @@ def postgres_restart(stack: Stack, *, token: str, quick: bool, log=print) -> dic
     since = probes[0].elapsed()
     restart = _timed(lambda: stack.compose("restart", "--timeout", "30", "db"))
     figures = load.result()
-    wait_until(lambda: _ok(stack.url("/readyz")), timeout=60)
+    seconds_until(lambda: _ok(stack.url("/readyz")), timeout=60)
     ready, listing = (outage(probe.stop(), since=since) for probe in probes)
     recovered = ready["recovered_after"] is not None and (
         listing["recovered_after"] is not None
@@ -78,12 +81,12 @@ def redis_restart(stack: Stack, *, token: str, quick: bool, log=print) -> dict:
     duration = 8 if quick else 20
     queued_count = 2 if quick else 8
     stack.compose("stop", "worker")
-    image = api.gradient_png()
+    image = drill_image()
     with httpx.Client(base_url=stack.base_url, timeout=30) as client:
         queued = [
-            api.create_image_post(
-                client, token=token, image=image, title=f"queued {i}"
-            ).json()["id"]
+            post_image(client, bearer(token), image=image, title=f"queued {i}").json()[
+                "id"
+            ]
             for i in range(queued_count)
         ]
     probe = Prober(stack.url("/api/v1/posts/"))
@@ -95,7 +98,7 @@ def redis_restart(stack: Stack, *, token: str, quick: bool, log=print) -> dict:
     figures = load.result()
     listing = outage(probe.stop(), since=since)
     stack.compose("start", "worker")
-    done_after = wait_until(
+    done_after = seconds_until(
         lambda: not processing(stack, queued), timeout=60 if quick else 120
     )
     lost = len(processing(stack, queued))

@@ -44,9 +44,9 @@ def generated(worker_logs: str, ids: list[int]) -> Counter:
 
 def stored(stack: Stack) -> int:
     """Thumbnail files in the bucket."""
-    out = stack.compose(
-        "exec", "-T", "web", "python", "manage.py", "shell", "-c",
+    out = stack.exec(
+        "web", "python", "manage.py", "shell", "-c",
         "from django.core.files.storage import default_storage as s; "
         "print(len(s.listdir('posts/thumbnails/')[1]))",
-    )  # fmt: skip
+    ).stdout  # fmt: skip
     return int(out.strip().splitlines()[-1])

@@ -5,11 +5,13 @@ import time
 
 import httpx
 
-from bench import api
+from bench.api import drill_image
 from bench.drills.outcome import result
-from bench.drills.probe import wait_until
 from bench.drills.thumbnails import generated, processing, statuses, stored
 from bench.stack import Stack
+from tests.support.api import bearer, post_image
+from tests.support.compose import docker
+from tests.support.waits import seconds_until
 
 # Tasks a killed worker had taken stay unacknowledged in Redis. Kombu hands them
 # out again once they are older than the visibility timeout
@@ -29,11 +31,11 @@ def worker_kill(stack: Stack, *, token: str, quick: bool, log=print) -> dict:
     stack.compose("start", "worker")
     log(f"  worker killed after {killed_at} uploads; waiting for {count} thumbnails")
     wait = QUICK_WAIT if quick else FULL_WAIT
-    done_after = wait_until(
+    done_after = seconds_until(
         lambda: not processing(stack, ids), timeout=wait, interval=2
     )
     final = statuses(stack, ids)
-    runs = generated(stack.compose("logs", "--no-log-prefix", "worker"), ids)
+    runs = generated(stack.compose("logs", "--no-log-prefix", "worker").stdout, ids)
     duplicated = sum(1 for n in runs.values() if n > 1)
     lost = final.get("processing", 0)
     extra_files = stored(stack) - stored_before - final.get("ready", 0)
@@ -83,15 +85,15 @@ def _upload_and_kill(stack: Stack, *, token: str, count: int):
     Returns the post ids, how many were uploaded before the kill, and how many of
     those had no thumbnail yet at that moment.
     """
-    image = api.gradient_png()
+    image = drill_image()
     ids = []
     half = threading.Event()
 
     def upload():
         with httpx.Client(base_url=stack.base_url, timeout=60) as client:
             for i in range(count):
-                response = api.create_image_post(
-                    client, token=token, image=image, title=f"drill {i}"
+                response = post_image(
+                    client, bearer(token), image=image, title=f"drill {i}"
                 )
                 response.raise_for_status()
                 ids.append(response.json()["id"])
@@ -103,7 +105,7 @@ def _upload_and_kill(stack: Stack, *, token: str, count: int):
     uploader.start()
     half.wait(timeout=120)
     time.sleep(0.3)  # let the worker pick up the last upload's task
-    stack.docker("kill", "--signal", "KILL", worker)
+    docker("kill", "--signal", "KILL", worker)
     killed_at = len(ids)
     unfinished = len(processing(stack, ids[:killed_at]))
     uploader.join(timeout=300)

@@ -18,7 +18,8 @@ import sys
 import httpx
 import pytest
 
-from tests.e2e.stack import REPORTS, WEB_REPLICAS, Stack
+from tests.e2e.stack import WEB_REPLICAS, Stack
+from tests.support.compose import REPORTS
 
 # What compose and docker need from the caller's environment.
 PASSED_THROUGH = {"PATH", "HOME", "USER", "LANG", "TMPDIR", "XDG_RUNTIME_DIR"}

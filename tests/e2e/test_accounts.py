@@ -2,17 +2,10 @@
 
 import secrets
 
-from tests.e2e.factors import remember_secret
+from tests.support.api import ME, REGISTER, TOKEN, bearer, remember_secret
 
-REGISTER = "/api/v1/auth/register/"
-TOKEN = "/api/v1/auth/token/"
 REFRESH = "/api/v1/auth/token/refresh/"
 LOGOUT = "/api/v1/auth/logout/"
-ME = "/api/v1/users/me/"
-
-
-def bearer(access):
-    return {"Authorization": f"Bearer {access}"}
 
 
 def assert_error(response, status):

@@ -8,14 +8,8 @@ import re
 import secrets
 import subprocess
 
-from tests.e2e.factors import (
-    ME,
-    POSTS,
-    TOKEN,
-    readme_commands,
-    remember_secret,
-    run_as_user,
-)
+from tests.e2e.readme import readme_commands, run_as_user
+from tests.support.api import ME, POSTS, TOKEN, remember_secret
 
 README_TESTED_BY = "tests/e2e/test_admin_processes.py"
 REQUIRED = [

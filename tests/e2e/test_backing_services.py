@@ -4,20 +4,20 @@ The application is never restarted: it reports the outage on /readyz, keeps
 serving what it can, and reconnects by itself.
 """
 
-from tests.e2e.factors import (
+from tests.e2e.containers import container_state
+from tests.e2e.stack import WEB_REPLICAS
+from tests.support.api import (
     ME,
     POSTS,
     TOKEN,
-    container_state,
     create_image_post,
     image_status,
     new_user,
     readyz,
     register,
     remember_secret,
-    wait_until,
 )
-from tests.e2e.stack import WEB_REPLICAS
+from tests.support.waits import wait_until
 
 # What beat's requeue-stuck-thumbnails task runs, without its 15-minute delay.
 REQUEUE_NOW = (

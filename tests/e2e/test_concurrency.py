@@ -8,21 +8,12 @@ import json
 import subprocess
 import time
 
-from tests.e2e.factors import (
-    ME,
-    POSTS,
-    TOKEN,
-    SteadyLoad,
-    health,
-    inspect,
-    new_user,
-    readme_commands,
-    register,
-    remember_secret,
-    run_as_user,
-    wait_until,
-)
+from tests.e2e.load import SteadyLoad
+from tests.e2e.readme import readme_commands, run_as_user
 from tests.e2e.stack import WEB_REPLICAS
+from tests.support.api import ME, POSTS, TOKEN, new_user, register, remember_secret
+from tests.support.compose import health, inspect
+from tests.support.waits import wait_until
 
 README_TESTED_BY = "tests/e2e/test_concurrency.py"
 

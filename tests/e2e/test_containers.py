@@ -1,25 +1,20 @@
 """The running containers: users, processes, Django's checks, the migration race."""
 
 import re
-import subprocess
 from dataclasses import replace
 
 import pytest
 
 from tests.e2e.stack import WEB_REPLICAS
+from tests.support.compose import docker
 
 SERVICES = ["web", "worker", "beat", "nginx", "s3", "db", "redis"]
 
 
 def processes(container):
     """(uid, command) of every process in a container, as the host sees them."""
-    result = subprocess.run(
-        ["docker", "top", container, "-eo", "pid,uid,comm"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    rows = [line.split(None, 2) for line in result.stdout.splitlines()[1:]]
+    table = docker("top", container, "-eo", "pid,uid,comm")
+    rows = [line.split(None, 2) for line in table.splitlines()[1:]]
     return [(uid, command) for _pid, uid, command in rows]
 
 

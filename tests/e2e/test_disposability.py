@@ -13,20 +13,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
-from tests.e2e.factors import (
-    POSTS,
-    container_state,
-    create_image_post,
-    image_status,
-    new_user,
-    paused,
-    png,
-    readyz,
-    report_figure,
-    requests_waiting_on,
-    wait_until,
-)
+from tests.e2e.containers import container_state, paused, requests_waiting_on
 from tests.e2e.stack import WEB_REPLICAS
+from tests.support.api import POSTS, create_image_post, image_status, new_user, readyz
+from tests.support.images import png
+from tests.support.reporting import report_figure
+from tests.support.waits import wait_until
 
 S3_PORT = 5000
 IN_FLIGHT = 6

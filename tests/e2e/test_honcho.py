@@ -12,11 +12,13 @@ import json
 import re
 import secrets
 import subprocess
+from dataclasses import replace
 
 import pytest
 
-from tests.e2e.factors import readme_commands, wait_until
-from tests.e2e.stack import ROOT
+from tests.e2e.readme import readme_commands
+from tests.support.compose import ROOT
+from tests.support.waits import wait_until
 
 README_TESTED_BY = "tests/e2e/test_honcho.py"
 TEST_IMAGE = "drf-reference-app-test:latest"
@@ -89,10 +91,8 @@ def test_readme_honcho_commands_run_web_worker_and_beat(
     commands = readme_commands(README_TESTED_BY)
     assert commands[0] == "honcho run python manage.py migrate"
     assert commands[-1].startswith("honcho start ")
-    stack.compose(
-        "--file", "docker-compose.yml", "--file", "docker-compose.test.yml",
-        "build", "test", timeout=1800,
-    )  # fmt: skip
+    with_tests = replace(stack, files=("docker-compose.yml", "docker-compose.test.yml"))
+    with_tests.compose("build", "test", timeout=1800)
     env = dotenv(tmp_path / ".env", stack)
     name = f"{stack.project}-honcho"
     docker(

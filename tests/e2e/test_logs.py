@@ -7,12 +7,11 @@ it reads the logs of everything the session did against the stack.
 import json
 import re
 import secrets
-import subprocess
 import time
 
 import pytest
 
-from tests.e2e.factors import (
+from tests.support.api import (
     ME,
     POSTS,
     REGISTER,
@@ -21,8 +20,9 @@ from tests.e2e.factors import (
     create_image_post,
     new_user,
     remember_secret,
-    wait_until,
 )
+from tests.support.compose import docker
+from tests.support.waits import wait_until
 
 SERVICES = ["web", "worker", "beat", "nginx", "s3", "db", "redis"]
 APP_SERVICES = ["web", "worker", "beat"]
@@ -42,38 +42,20 @@ JWT = re.compile(r"eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]{8,}")
 def open_files(container):
     """What every process in the container has open, as /proc shows its owner."""
     script = 'for f in /proc/[0-9]*/fd/*; do readlink "$f"; done 2>/dev/null; true'
-    result = subprocess.run(
-        ["docker", "exec", container, "sh", "-c", script],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return set(result.stdout.split())
+    output = docker("exec", container, "sh", "-c", script, timeout=60)
+    return set(output.split())
 
 
 def files_written(container):
     """Paths the container added or changed in its own filesystem layer."""
-    result = subprocess.run(
-        ["docker", "diff", container],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return [line.split(None, 1)[1] for line in result.stdout.splitlines()]
+    output = docker("diff", container, timeout=60)
+    return [line.split(None, 1)[1] for line in output.splitlines()]
 
 
 def pid1_output(container):
     script = "readlink /proc/1/fd/1; readlink /proc/1/fd/2"
-    result = subprocess.run(
-        ["docker", "exec", container, "sh", "-c", script],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return result.stdout.split()
+    output = docker("exec", container, "sh", "-c", script, timeout=60)
+    return output.split()
 
 
 @pytest.mark.parametrize("service", SERVICES)

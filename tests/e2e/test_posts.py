@@ -5,41 +5,16 @@ reads and writes the S3 stand-in; the files are fetched back through Nginx's
 /media/, exactly as a client would.
 """
 
-import secrets
-import time
 from io import BytesIO
 
 import httpx
 from PIL import Image
 
-from tests.e2e.factors import remember_secret
+from tests.support.api import POSTS, new_user
+from tests.support.images import png
+from tests.support.waits import wait_until
 
-POSTS = "/api/v1/posts/"
 THUMBNAIL_DEADLINE = 60  # seconds; a thumbnail normally takes well under one
-
-
-def login(client):
-    """Register a fresh user; returns the Authorization header of its access token."""
-    email = f"e2e-posts-{secrets.token_hex(6)}@example.com"
-    password = remember_secret(secrets.token_urlsafe(16))
-    registered = client.post(
-        "/api/v1/auth/register/", json={"email": email, "password": password}
-    )
-    assert registered.status_code == 201, registered.text
-    tokens = client.post(
-        "/api/v1/auth/token/", json={"email": email, "password": password}
-    )
-    assert tokens.status_code == 200, tokens.text
-    remember_secret(tokens.json()["refresh"])
-    return {"Authorization": f"Bearer {remember_secret(tokens.json()['access'])}"}
-
-
-def png(size=(640, 480)):
-    """A real PNG, with detail so it is not trivially small."""
-    image = Image.linear_gradient("L").resize(size).convert("RGB")
-    output = BytesIO()
-    image.save(output, "PNG")
-    return output.getvalue()
 
 
 def create_post(client, headers, data, filename="photo.png"):
@@ -54,19 +29,18 @@ def create_post(client, headers, data, filename="photo.png"):
 
 
 def wait_for_thumbnail(client, headers, post_id):
-    """Poll the post until its image status settles; bounded by a deadline."""
-    deadline = time.monotonic() + THUMBNAIL_DEADLINE
-    while True:
+    """The post once its image status settles."""
+
+    def settled():
         post = client.get(f"{POSTS}{post_id}/", headers=headers).json()
-        if post["image_status"] in ("ready", "failed"):
-            return post
-        assert time.monotonic() < deadline, f"still {post['image_status']}: {post}"
-        time.sleep(0.5)
+        return post if post["image_status"] in ("ready", "failed") else None
+
+    return wait_until(settled, timeout=THUMBNAIL_DEADLINE, what="the thumbnail")
 
 
 def test_image_post_gets_a_thumbnail_and_delete_removes_both_files(stack, client):
-    headers = login(client)
-    original = png()
+    headers = new_user(client, prefix="e2e-posts")
+    original = png((640, 480))
     created = create_post(client, headers, original)
     assert created["image_status"] == "processing"
     assert created["image"].startswith(f"{stack.base_url}/media/posts/images/")
@@ -88,7 +62,7 @@ def test_image_post_gets_a_thumbnail_and_delete_removes_both_files(stack, client
 
     # Anyone reads a published post; only its author (or staff) deletes it.
     assert client.get(f"{POSTS}{post['id']}/").status_code == 200
-    other = login(client)
+    other = new_user(client, prefix="e2e-posts")
     refused = client.delete(f"{POSTS}{post['id']}/", headers=other)
     assert refused.status_code == 403, refused.text
 
@@ -101,7 +75,7 @@ def test_image_post_gets_a_thumbnail_and_delete_removes_both_files(stack, client
 
 
 def test_a_corrupt_image_ends_failed_without_retrying(client):
-    headers = login(client)
+    headers = new_user(client, prefix="e2e-posts")
     # Pillow's verify() passes a truncated JPEG; decoding it in the worker fails.
     output = BytesIO()
     Image.linear_gradient("L").resize((400, 400)).save(output, "JPEG")
@@ -115,7 +89,7 @@ def test_a_corrupt_image_ends_failed_without_retrying(client):
 
 
 def test_a_non_image_upload_is_400_in_the_error_shape(client):
-    headers = login(client)
+    headers = new_user(client, prefix="e2e-posts")
     response = client.post(
         POSTS,
         data={"title": "not an image"},

@@ -17,7 +17,7 @@ import subprocess
 
 import pytest
 
-from tests.e2e.stack import ROOT
+from tests.support.compose import ROOT
 
 README = ROOT / "README.md"
 BLOCK = re.compile(

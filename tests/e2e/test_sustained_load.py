@@ -15,15 +15,11 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from bench import wrk
-from tests.e2e.factors import (
-    ME,
-    POSTS,
-    inspect,
-    new_user,
-    report_figure,
-    wait_until,
-)
 from tests.e2e.test_concurrency import restore_shape
+from tests.support.api import ME, POSTS, new_user
+from tests.support.compose import inspect
+from tests.support.reporting import report_figure
+from tests.support.waits import wait_until
 
 LOAD_SECONDS = 60
 CONNECTIONS = 32

@@ -14,12 +14,13 @@ import os
 import secrets
 import socket
 import subprocess
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.support.waits import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 TARGET_DIR = ROOT / "tests" / "pipeline" / "deploy-target"
@@ -75,15 +76,6 @@ def start_container(name, port, *args):
     return container, host_port
 
 
-def wait_for(check, what, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.5)
-    pytest.fail(f"{what} did not come up in {timeout}s")
-
-
 def answers(url):
     try:
         with urllib.request.urlopen(url, timeout=2):  # noqa: S310 (http URL built here)
@@ -116,7 +108,11 @@ def registry():
         f"REGISTRY_PASSWORD={account['password']}",
     )
     try:
-        wait_for(lambda: answers(f"http://127.0.0.1:{port}/v2/"), "the registry")
+        wait_until(
+            lambda: answers(f"http://127.0.0.1:{port}/v2/"),
+            timeout=60,
+            what="the registry",
+        )
         yield {"host": f"127.0.0.1:{port}", **account}
     finally:
         subprocess.run(["docker", "rm", "--force", container], capture_output=True)
@@ -184,7 +180,7 @@ def ssh_host(tmp_path_factory):
             )
             return result.returncode == 0 and result.stdout
 
-        wait_for(host_key, "the SSH host key")
+        wait_until(host_key, timeout=60, what="the SSH host key")
         algorithm, blob = host_key().split()[:2]
         yield {
             "keys": keys,
