@@ -61,7 +61,7 @@ def try_out(page, method, path):
 
 
 def test_docs_page_lists_every_operation_and_runs_one_with_a_jwt(
-    stack, client, browser, record_property
+    stack, client, browser
 ):
     expected = schema_operations(client)
     credentials = register(client, prefix="e2e-browser")
@@ -87,7 +87,6 @@ def test_docs_page_lists_every_operation_and_runs_one_with_a_jwt(
     REPORTS.mkdir(exist_ok=True)
     page.screenshot(path=SCREENSHOT, full_page=True)
     assert problems.all() == {}
-    record_property("operations_listed", len(expected))
 
 
 def test_admin_login_and_index_render_under_the_policy(stack, browser):
