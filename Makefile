@@ -80,6 +80,8 @@ test-unit: ## Unit/integration tests in the test image against compose's Postgre
 # pytest-django and the unit tests' root conftest stay out: these tests drive the
 # stack over HTTP and docker only.
 test-e2e: venv ## Build the stack, start it from an empty database, test it through Nginx
+	@# The browser tests drive Debian's chromium (never a browser Playwright downloads).
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; }
 	$(BIN)/pytest tests/e2e
 
 # --- Benchmarks and fault drills (bench/, docs/benchmarks/) -------------------------

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import dj_database_url
 from botocore.config import Config as BotoConfig
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import BASE_DIR, Csv, env
@@ -29,6 +30,9 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "corsheaders",
+    "csp",
     "apps.core",
     "apps.accounts",
     "apps.posts",
@@ -39,7 +43,10 @@ MIDDLEWARE = [
     # before SecurityMiddleware redirects or CommonMiddleware validates the host.
     "apps.core.middleware.HealthCheckMiddleware",
     "apps.core.middleware.RequestIdMiddleware",
+    # Before anything else that answers, so errors and preflights carry CORS headers.
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -167,12 +174,43 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
+    # Swagger UI from drf-spectacular-sidecar's pinned copy under /static/, never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "apps.core.schema.add_error_responses",
     ],
+}
+
+# --- Browser clients: CORS and Content-Security-Policy --------------------------
+# Origins (scheme://host[:port]) whose pages may call the API from a browser; none by
+# default. Only /api/ answers them; the admin and the docs page stay same-origin.
+# Credentials are off: the API authenticates by the Authorization header, never by
+# cookies, so a cross-origin page never rides on the admin's session.
+CORS_ALLOWED_ORIGINS = env("CORS_ALLOWED_ORIGINS", default="", cast=Csv())
+CORS_URLS_REGEX = r"^/api/"
+CORS_ALLOW_CREDENTIALS = False
+
+# django-csp, on every response: the admin, the docs page and the browsable API load
+# scripts and styles from /static/ only, no eval, and no inline code but what a
+# template marks with the request's nonce (the docs page's); images also as data:
+# URIs (Swagger UI's icons); fetches go to this origin only. A JSON response gets the
+# same header, where it only forbids framing and loading anything.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+    },
 }
 
 # --- Celery -----------------------------------------------------------------------

@@ -18,6 +18,7 @@ import sys
 import httpx
 import pytest
 
+from tests.e2e.browser import chromium
 from tests.e2e.stack import WEB_REPLICAS, Stack
 from tests.support.compose import REPORTS
 
@@ -62,6 +63,9 @@ def stack_environment(port):
         SECURE_SSL_REDIRECT="False",
         # Room for the suite's own registrations; the limits have unit tests.
         THROTTLE_RATE_REGISTER="1000/hour",
+        # The origin test_browser_cors.py serves a client page from, on a port of its
+        # own (a browser's Origin includes the port).
+        CORS_ALLOWED_ORIGINS=f"http://127.0.0.1:{_free_port()}",
     )
     return env
 
@@ -103,6 +107,13 @@ def _tear_down(stack):
     stack.compose(
         "down", "--volumes", "--remove-orphans", "--timeout", "30", check=False
     )
+
+
+@pytest.fixture(scope="module")
+def browser():
+    # Per module: Playwright's event loop runs only while the browser tests do.
+    with chromium() as browser:
+        yield browser
 
 
 @pytest.fixture(scope="session")
