@@ -46,12 +46,13 @@ def test_register_creates_user_and_hides_password(api_client):
     assert User.objects.get(email="New@example.com").check_password(DEFAULT_PASSWORD)
 
 
-def test_register_duplicate_email_is_400_with_field_error(api_client, user):
+def test_register_duplicate_email_is_409_email_taken(api_client, user):
+    # The request is valid (the schema admits it); the state refuses it: 409.
     response = api_client.post(
-        REGISTER, {"email": user.email.upper(), "password": DEFAULT_PASSWORD}
+        REGISTER, {"email": user.email, "password": DEFAULT_PASSWORD}
     )
-    body = assert_error(response, 400, "validation_error")
-    assert list(body["fields"]) == ["email"]
+    body = assert_error(response, 409, "email_taken")
+    assert body["detail"] == "A user with this email already exists."
     assert User.objects.count() == 1
 
 
@@ -162,12 +163,11 @@ def test_token_email_is_case_insensitive(api_client):
     assert response.status_code == 200, response.content
 
 
-def test_register_duplicate_in_another_case_is_400(api_client, user):
+def test_register_duplicate_in_another_case_is_409(api_client, user):
     response = api_client.post(
         REGISTER, {"email": user.email.upper(), "password": DEFAULT_PASSWORD}
     )
-    body = assert_error(response, 400, "validation_error")
-    assert "email" in body["fields"]
+    assert_error(response, 409, "email_taken")
 
 
 def test_logout_without_token_is_400(api_client):
