@@ -18,6 +18,16 @@ class UserSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+# Addresses as the schema can state them exactly: an ASCII dot-atom local part
+# of at most 64 characters (RFC 5321) and a host name with a top-level domain of
+# letters. Django's EmailValidator
+# alone takes more (quoted local parts, raw IDN hosts) and less ("a@b.c") than
+# `format: email` says, so clients could not tell from the schema what passes.
+_EMAIL = RegexValidator(
+    r"^(?=[^@]{1,64}@)[-!#$%&'*+/=?^_`{|}~0-9A-Za-z]+(\.[-!#$%&'*+/=?^_`{|}~0-9A-Za-z]+)*"
+    r"@([A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$",
+    "Enter a valid email address.",
+)
 # Something besides digits (and no NUL, which DRF refuses in every CharField).
 _NOT_ONLY_DIGITS = RegexValidator(
     r"^[^\x00]*[^\x00\d][^\x00]*$", "This password is entirely numeric."
@@ -27,7 +37,7 @@ _NOT_ONLY_DIGITS = RegexValidator(
 class RegisterSerializer(serializers.Serializer):
     """Registration input; rules (uniqueness, password strength) live in the service."""
 
-    email = StrictEmailField(max_length=254)
+    email = StrictEmailField(max_length=254, trim_whitespace=False, validators=[_EMAIL])
     # The length and numeric rules of AUTH_PASSWORD_VALIDATORS, in the schema too
     # (as minLength and pattern); the service runs every validator.
     password = StrictCharField(

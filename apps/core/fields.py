@@ -7,18 +7,8 @@ schema refuses. Form data (multipart) carries only text, so there a boolean is t
 text "true" or "false", as OpenAPI serializes it.
 """
 
-from django.core.validators import RegexValidator
 from django.http import QueryDict
 from rest_framework import serializers
-
-# The rules DRF adds to every CharField, as a schema `pattern`: no NUL character
-# (ProhibitNullCharactersValidator) and, unless blank is allowed, something left
-# once trimmed. Python's \s is str.isspace(), what trimming strips, so Python
-# tools (schemathesis, jsonschema) read the pattern as DRF applies it.
-_NO_NUL = RegexValidator(r"^[^\x00]*$", "Null characters are not allowed.")
-_NO_NUL_NOT_BLANK = RegexValidator(
-    r"^[^\x00]*[^\x00\s][^\x00]*$", "This field may not be blank."
-)
 
 
 def _is_form_data(field):
@@ -26,18 +16,11 @@ def _is_form_data(field):
 
 
 class _StrictText:
-    """Only strings, measured as sent; the schema says when trimming blanks them.
+    """Only strings, measured as sent.
 
     DRF trims before checking max_length, so 201 characters with a leading newline
     pass a 200 limit the schema states for the text as sent.
     """
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        # The schema holds one pattern: a field with its own keeps that one.
-        if not any(isinstance(v, RegexValidator) for v in self.validators):
-            not_blank = self.trim_whitespace and not self.allow_blank
-            self.validators.append(_NO_NUL_NOT_BLANK if not_blank else _NO_NUL)
 
     def run_validation(self, data=serializers.empty):
         if data is not serializers.empty and data is not None:

@@ -106,3 +106,12 @@ class PostUpdateFormSerializer(PostCreateFormSerializer):
     """
 
     elsewhere = {"remove_image": "Send remove_image as JSON, not multipart/form-data."}
+
+    def to_internal_value(self, data):
+        # A form without a single part is no edit but a broken body (the schema's
+        # minProperties); an empty JSON object stays a valid no-op PATCH.
+        if hasattr(data, "keys") and not data:
+            raise serializers.ValidationError(
+                {"non_field_errors": ["The form has no fields."]}
+            )
+        return super().to_internal_value(data)
