@@ -5,7 +5,7 @@ invalid, sends them through Nginx and checks every answer against the schema:
 status codes, bodies, headers, that invalid input is refused and valid input
 accepted, 405s with Allow. Once as a signed-in user, once anonymously. The seed is
 fixed so a failure reproduces; SCHEMATHESIS_MAX_EXAMPLES raises the bounded
-count for a longer hunt (`make contract-hunt`).
+count for a longer hunt (`SCHEMATHESIS_MAX_EXAMPLES=200 make test-e2e`).
 """
 
 import os
