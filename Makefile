@@ -27,11 +27,12 @@ requirements: ## Recompile the pinned requirements/*.txt (pip-tools)
 	bash requirements/compile.sh
 
 # The same scripts the GitLab lint job runs, so both find every Dockerfile and script.
-lint: venv ## ruff, hadolint on every Dockerfile, shellcheck on every shell script
+lint: venv ## ruff, hadolint, shellcheck, pip-audit of every lock, renovate.json
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	PATH="$(CURDIR)/$(BIN):$$PATH" scripts/lint-dockerfiles.sh
 	PATH="$(CURDIR)/$(BIN):$$PATH" scripts/lint-shell.sh
+	PATH="$(CURDIR)/$(BIN):$$PATH" scripts/audit-locks.sh
 
 test: lint test-unit test-e2e test-pipeline test-bench-smoke ## THE test command: lint, unit, e2e, pipeline, bench smoke
 

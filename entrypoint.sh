@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Container entrypoint for every process the image runs (web, worker, beat, one-off
 # manage.py commands):
-#   1. waits, for at most DB_WAIT_TIMEOUT seconds, until PostgreSQL accepts
-#      connections, and exits non-zero with a clear message when it never does
-#      (DB_WAIT_TIMEOUT=0 skips the wait);
+#   1. checks the settings (Django's system checks name the variables and exit
+#      non-zero), then waits, for at most DB_WAIT_TIMEOUT seconds, until
+#      PostgreSQL accepts connections, and exits non-zero with a clear message
+#      when it never does (DB_WAIT_TIMEOUT=0 skips the wait, not the checks);
 #   2. for the web server only (the command is gunicorn): applies migrations
 #      (MIGRATE_ON_START=false leaves them to a release job) and collects static
 #      files. `manage.py migrate_locked` holds a PostgreSQL advisory lock, so replicas
@@ -30,9 +31,12 @@ is_web_server() {
   [[ "$(basename -- "${1:-}")" == gunicorn ]]
 }
 
+# wait_for_db, like every manage.py command, runs Django's system checks first, so
+# inconsistent settings (apps/*/checks.py) stop the container here, named.
 wait_for_database() {
   local timeout="${DB_WAIT_TIMEOUT:-60}"
   if [[ "${timeout}" == 0 ]]; then
+    python manage.py check --fail-level ERROR
     return
   fi
   python manage.py wait_for_db --timeout "${timeout}"

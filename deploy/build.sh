@@ -7,6 +7,8 @@
 # The branch tag ($CI_COMMIT_REF_SLUG) is only that cache source; deploys and
 # releases always name the immutable SHA tag.
 #
+# Also writes the application image's CycloneDX SBOM to reports/sbom/.
+#
 # Usage (the GitLab `build` job): deploy/build.sh
 #   BUILD_DRY_RUN=1 deploy/build.sh   prints the docker commands instead of running them
 set -euo pipefail
@@ -44,8 +46,18 @@ build_and_push() {
   run docker push "$repository:$branch_tag"
 }
 
+# The CycloneDX SBOM of the application image, from the Dockerfile's sbom stage
+# (which reads the runtime stage just built, from the build cache), kept as the
+# job's artifact: reports/sbom/sbom.cdx.json.
+write_sbom() {
+  run docker build --file Dockerfile --target sbom \
+    --cache-from "$(image_repository app):$branch_tag" \
+    --output type=local,dest=reports/sbom .
+}
+
 export DOCKER_BUILDKIT=1
 registry_login
 while read -r name dockerfile context target <&3; do
   build_and_push "$name" "$dockerfile" "$context" "$target"
 done 3< <(shipped_images)
+write_sbom

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Compiles requirements/*.in into hash-pinned *.txt with pip-tools. Run through
 # `make requirements`; extra arguments (e.g. --upgrade) go to pip-compile.
-#  - base, production, development, s3: inside python:3.13-slim, the interpreter
+#  - base, production, development, s3, sbom: inside python:3.13-slim, the interpreter
 #    the images run, so the pins are true for production;
 #  - host: with the host's python3, for the tools run outside containers.
 set -euo pipefail
@@ -11,7 +11,7 @@ compile='pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --n
 docker run --rm -v "$PWD:/src" -w /src -e PIP_DISABLE_PIP_VERSION_CHECK=1 \
   python:3.13-slim sh -c "
     pip install --quiet --root-user-action=ignore pip-tools >/dev/null &&
-    for name in base production development s3; do
+    for name in base production development s3 sbom; do
       $compile $* --output-file \"\$name.txt\" \"\$name.in\"
     done
     chown $(id -u):$(id -g) ./*.txt"

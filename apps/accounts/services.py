@@ -10,19 +10,28 @@ from django.db import IntegrityError, transaction
 
 from apps.accounts.models import User
 from apps.accounts.tasks import send_welcome_email
+from apps.core.exceptions import Conflict
 
 EMAIL_TAKEN = "A user with this email already exists."
+
+
+class EmailTaken(Conflict):
+    """409: the address is well-formed, but another account has it already."""
+
+    default_detail = EMAIL_TAKEN
+    default_code = "email_taken"
 
 
 def user_register(*, email: str, password: str) -> User:
     """Create an active user; the welcome email is sent after the commit.
 
-    Raises django.core.exceptions.ValidationError for a taken or invalid email
-    and for a password that fails the configured validators.
+    Raises EmailTaken for an address another account has (in any case), and
+    django.core.exceptions.ValidationError for an invalid email or a password
+    that fails the configured validators.
     """
     email = User.objects.normalize_email(email).strip()
     if _email_taken(email):
-        raise ValidationError({"email": [EMAIL_TAKEN]})
+        raise EmailTaken()
     user = User(email=email)
     _validate_password(password, user)
     user.set_password(password)
@@ -32,7 +41,7 @@ def user_register(*, email: str, password: str) -> User:
             user.save()
     except IntegrityError as exc:
         # A concurrent registration of the same address won the race.
-        raise ValidationError({"email": [EMAIL_TAKEN]}) from exc
+        raise EmailTaken() from exc
     # robust: the account is committed by now; a broker outage must not turn the
     # registration into a 500 (the welcome email is then not sent; see README).
     transaction.on_commit(

@@ -34,7 +34,15 @@ class RegisterViewSet(viewsets.GenericViewSet):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth_register"
 
-    @extend_schema(responses={201: UserSerializer})
+    @extend_schema(
+        responses={
+            201: UserSerializer,
+            409: OpenApiResponse(
+                {"$ref": "#/components/schemas/Error"},
+                description="`email_taken`: another account has this address.",
+            ),
+        }
+    )
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -8,5 +8,6 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self):
-        # Connects the Celery signal handlers that carry request ids into tasks.
-        from apps.core import celery_signals  # noqa: F401
+        # Connects the Celery signal handlers that carry request ids into tasks,
+        # and registers the configuration checks run before every command.
+        from apps.core import celery_signals, checks  # noqa: F401

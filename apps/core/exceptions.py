@@ -38,6 +38,14 @@ class RequestTooLarge(exceptions.APIException):
     default_code = "request_too_large"
 
 
+class Conflict(exceptions.APIException):
+    """A valid request the current state refuses (a taken unique value)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "Conflicts with the current state of the resource."
+    default_code = "conflict"
+
+
 class BadRequest(exceptions.APIException):
     """A request Django refuses as suspicious (too many fields, a bad host...)."""
 

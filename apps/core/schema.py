@@ -32,6 +32,32 @@ _DESCRIPTIONS = {
 }
 
 
+# What every DRF CharField refuses beyond its schema's type and lengths: a NUL
+# character (ProhibitNullCharactersValidator) and, unless blank is allowed (its
+# schema's minLength 1), a value blank once trimmed. Python's \s is str.isspace(),
+# what trimming strips, so Python tools (schemathesis, jsonschema) apply these
+# patterns as DRF does.
+# (\u0000, not \x00: the form drf-spectacular writes validators' patterns in.)
+NO_NUL = r"^[^\u0000]*$"
+NO_NUL_NOT_BLANK = r"^[^\u0000]*[^\u0000\s][^\u0000]*$"
+
+
+def add_text_patterns(result, generator, request, public):
+    """drf-spectacular postprocessing hook: DRF's text rules on request strings."""
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request"):
+            for prop in component.get("properties", {}).values():
+                _add_text_pattern(prop)
+    return result
+
+
+def _add_text_pattern(prop):
+    text = prop.get("format") in (None, "email")  # not binary, dates, uuids...
+    if prop.get("type") != "string" or "pattern" in prop or not text:
+        return
+    prop["pattern"] = NO_NUL_NOT_BLANK if prop.get("minLength", 0) >= 1 else NO_NUL
+
+
 def add_error_responses(result, generator, request, public):
     """drf-spectacular postprocessing hook: document `Error` on every operation."""
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = (

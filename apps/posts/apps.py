@@ -26,6 +26,9 @@ class PostsConfig(AppConfig):
         post_save.connect(_user_saved, sender=get_user_model(), dispatch_uid="feed")
         images.set_pillow_pixel_limit()
 
+        # Registers the upload settings' checks.
+        from apps.posts import checks  # noqa: F401
+
 
 def _post_changed(sender, **kwargs):
     feed_cache.invalidate()

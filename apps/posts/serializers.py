@@ -7,6 +7,7 @@ are the server's, so sending them changes nothing.
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from apps.core.fields import StrictBooleanField, StrictCharField
 from apps.posts.models import Post
 
 
@@ -44,24 +45,73 @@ class PostSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PostCreateSerializer(serializers.Serializer):
-    """Create input. The image is checked by decoding it, in the service."""
+class _PostInput(serializers.Serializer):
+    """Post input; a field only the other body type carries is refused, not ignored."""
 
-    title = serializers.CharField(max_length=200)
-    body = serializers.CharField(
+    # field name -> how to send it instead.
+    elsewhere: dict[str, str] = {}
+
+    title = StrictCharField(max_length=200)
+    body = StrictCharField(
         max_length=20_000, required=False, allow_blank=True, trim_whitespace=False
     )
-    published = serializers.BooleanField(required=False)
+    published = StrictBooleanField(required=False)
+
+    def to_internal_value(self, data):
+        if hasattr(data, "keys"):
+            misplaced = {
+                name: [message]
+                for name, message in self.elsewhere.items()
+                if name in data
+            }
+            if misplaced:
+                raise serializers.ValidationError(misplaced)
+        return super().to_internal_value(data)
+
+
+_IMAGE_IN_JSON = "Send an image as multipart/form-data, not JSON."
+
+
+class PostCreateSerializer(_PostInput):
+    """Create input as JSON. An image needs multipart/form-data (PostCreateForm)."""
+
+    elsewhere = {"image": _IMAGE_IN_JSON}
+
+
+class PostCreateFormSerializer(_PostInput):
+    """Create input as multipart/form-data: the JSON fields plus an image."""
+
     image = serializers.FileField(
         required=False,
-        help_text="multipart/form-data only. An image in an accepted format "
-        "(by default JPEG, PNG, WebP or GIF), checked by decoding it.",
+        help_text="An image in an accepted format (by default JPEG, PNG, WebP or "
+        "GIF), checked by decoding it.",
     )
 
 
-class PostUpdateSerializer(PostCreateSerializer):
-    """PATCH input: any subset of the create fields, or removing the image."""
+class PostUpdateSerializer(_PostInput):
+    """PATCH input as JSON: any subset of the create fields, or removing the image."""
 
-    remove_image = serializers.BooleanField(
+    elsewhere = {"image": _IMAGE_IN_JSON}
+
+    remove_image = StrictBooleanField(
         required=False, help_text="true deletes the image and its thumbnail."
     )
+
+
+class PostUpdateFormSerializer(PostCreateFormSerializer):
+    """PATCH input as multipart/form-data: any subset of the fields, a new image.
+
+    Removing the image is JSON's `remove_image`: one body type per intent, so no
+    request can both replace and remove it.
+    """
+
+    elsewhere = {"remove_image": "Send remove_image as JSON, not multipart/form-data."}
+
+    def to_internal_value(self, data):
+        # A form without a single part is no edit but a broken body (the schema's
+        # minProperties); an empty JSON object stays a valid no-op PATCH.
+        if hasattr(data, "keys") and not data:
+            raise serializers.ValidationError(
+                {"non_field_errors": ["The form has no fields."]}
+            )
+        return super().to_internal_value(data)

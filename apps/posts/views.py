@@ -24,8 +24,10 @@ from apps.posts.filters import PostFilter
 from apps.posts.pagination import PostPagination
 from apps.posts.permissions import IsAuthorOrStaff
 from apps.posts.serializers import (
+    PostCreateFormSerializer,
     PostCreateSerializer,
     PostSerializer,
+    PostUpdateFormSerializer,
     PostUpdateSerializer,
 )
 
@@ -34,9 +36,19 @@ _FORBIDDEN = OpenApiResponse(_ERROR, description="Not the author or staff.")
 _NOT_FOUND = OpenApiResponse(_ERROR, description="No such post visible to you.")
 
 
-def _bodies(serializer):
-    """The same fields as JSON or, to send an image, as multipart/form-data."""
-    return {"application/json": serializer, "multipart/form-data": serializer}
+def _bodies(json_serializer, form_serializer):
+    """The fields as JSON or, to send an image, as multipart/form-data."""
+    return {
+        "application/json": json_serializer,
+        "multipart/form-data": form_serializer,
+    }
+
+
+def _input_serializer(request, json_serializer, form_serializer):
+    """The input serializer for the request's body type: only forms carry files."""
+    if request.content_type.startswith("multipart/form-data"):
+        return form_serializer
+    return json_serializer
 
 
 @extend_schema_view(
@@ -86,11 +98,14 @@ class PostViewSet(
         summary="Create a post",
         description="Send multipart/form-data to attach an image; its thumbnail is "
         "generated in the background (`image_status` goes processing -> ready).",
-        request=_bodies(PostCreateSerializer),
+        request=_bodies(PostCreateSerializer, PostCreateFormSerializer),
         responses={201: PostSerializer},
     )
     def create(self, request):
-        serializer = PostCreateSerializer(data=request.data)
+        input_class = _input_serializer(
+            request, PostCreateSerializer, PostCreateFormSerializer
+        )
+        serializer = input_class(data=request.data)
         serializer.is_valid(raise_exception=True)
         post = services.post_create(author=request.user, **serializer.validated_data)
         return Response(self.get_serializer(post).data, status=status.HTTP_201_CREATED)
@@ -99,12 +114,15 @@ class PostViewSet(
         summary="Change a post",
         description="Author or staff only. A new image replaces the old one and "
         "its thumbnail.",
-        request=_bodies(PostUpdateSerializer),
+        request=_bodies(PostUpdateSerializer, PostUpdateFormSerializer),
         responses={200: PostSerializer, 403: _FORBIDDEN, 404: _NOT_FOUND},
     )
     def partial_update(self, request, pk=None):
         post = self.get_object()
-        serializer = PostUpdateSerializer(data=request.data, partial=True)
+        input_class = _input_serializer(
+            request, PostUpdateSerializer, PostUpdateFormSerializer
+        )
+        serializer = input_class(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         post = services.post_update(post=post, **serializer.validated_data)
         return Response(self.get_serializer(post).data)

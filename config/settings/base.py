@@ -181,7 +181,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.core.schema.add_text_patterns",
         "apps.core.schema.add_error_responses",
+        "apps.posts.schema.document_image_encoding",
     ],
 }
 

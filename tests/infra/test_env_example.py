@@ -180,3 +180,11 @@ def test_nginx_accepts_every_body_the_app_accepts(recorder):
     for name in ("UPLOAD_MAX_BYTES", "DATA_UPLOAD_MAX_MEMORY_SIZE"):
         ((default, _),) = recorder.reads[name]
         assert default < nginx_bytes, name
+
+
+def test_nginx_checks_its_limit_against_the_apps_upload_default(recorder):
+    # nginx/check-limits.sh compares with UPLOAD_MAX_BYTES; compose repeats its
+    # default for Nginx, which cannot read the application's settings.
+    passed = compose()["nginx"]["environment"]["NGINX_UPLOAD_MAX_BYTES"]
+    ((default, _),) = recorder.reads["UPLOAD_MAX_BYTES"]
+    assert passed == f"${{UPLOAD_MAX_BYTES:-{default}}}"

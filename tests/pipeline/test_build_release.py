@@ -1,5 +1,8 @@
 """deploy/build.sh and deploy/release.sh dry runs: which images get which tags."""
 
+import json
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -30,8 +33,8 @@ def test_build_tags_each_image_with_the_commit_sha(run_script):
     env = {**GITLAB, "CI_COMMIT_REF_SLUG": "develop", "BUILD_DRY_RUN": "1"}
     steps = commands(run_script("deploy/build.sh", env))
     builds = [step for step in steps if step.startswith("docker build ")]
-    assert len(builds) == 2
-    app, nginx = builds
+    assert len(builds) == 3
+    app, nginx, sbom = builds
     assert f"--tag {APP}:{SHA}" in app
     assert "--target runtime" in app
     assert app.endswith(" .")
@@ -41,6 +44,51 @@ def test_build_tags_each_image_with_the_commit_sha(run_script):
     pushes = [step for step in steps if step.startswith("docker push ")]
     assert f"docker push {APP}:{SHA}" in pushes
     assert f"docker push {NGINX}:{SHA}" in pushes
+    # The SBOM comes last, from the app image's layers, into the job's artifacts.
+    assert "--target sbom" in sbom
+    assert "--output type=local" in sbom  # (the dry run shell-quotes the comma)
+    assert "dest=reports/sbom" in sbom
+    assert f"--cache-from {APP}:develop" in sbom
+    assert "--push" not in sbom
+    assert "--tag" not in sbom
+
+
+def test_the_sbom_stage_lists_the_runtime_images_packages(tmp_path):
+    """A real build of the Dockerfile's sbom stage: CycloneDX JSON of /opt/venv."""
+    subprocess.run(
+        [
+            "docker",
+            "build",
+            "--quiet",
+            "--target",
+            "sbom",
+            "--output",
+            f"type=local,dest={tmp_path}",
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=1800,
+        env={**os.environ, "DOCKER_BUILDKIT": "1"},
+    )
+    sbom = json.loads((tmp_path / "sbom.cdx.json").read_text())
+    assert sbom["bomFormat"] == "CycloneDX"
+    names = {component["name"].lower() for component in sbom["components"]}
+    pins = _pins(ROOT / "requirements/production.txt")
+    assert {"django", "djangorestframework", "gunicorn", "celery"} <= names
+    assert names == set(pins)  # the production lock, nothing of the tool's
+    for component in sbom["components"]:
+        assert component["version"] == pins[component["name"].lower()]
+
+
+def _pins(lock):
+    pins = {}
+    for line in lock.read_text().splitlines():
+        if "==" in line and not line.startswith((" ", "#")):
+            name, version = line.split(" ")[0].split("==")
+            pins[name.lower()] = version
+    return pins
 
 
 def test_build_reuses_the_branchs_and_default_branchs_layers(run_script):

@@ -65,6 +65,7 @@ def test_lint_runs_every_linter_and_django_check(ci):
         "ruff format --check",
         "scripts/lint-dockerfiles.sh",
         "scripts/lint-shell.sh",
+        "scripts/audit-locks.sh",
         "makemigrations --check --dry-run",
         "check --deploy --fail-level WARNING",
     ):
@@ -75,6 +76,10 @@ def test_lint_runs_every_linter_and_django_check(ci):
     # Secrets are generated per run, never written into the file.
     assert "secrets.token_urlsafe" in script
     assert "SECRET_KEY" not in ci["lint"]["variables"]
+
+
+def test_build_keeps_the_app_images_sbom_as_an_artifact(ci):
+    assert ci["build"]["artifacts"]["paths"] == ["reports/sbom/sbom.cdx.json"]
 
 
 def test_test_job_uses_real_services_and_reports_to_the_mr(ci):

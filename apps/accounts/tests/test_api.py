@@ -46,12 +46,13 @@ def test_register_creates_user_and_hides_password(api_client):
     assert User.objects.get(email="New@example.com").check_password(DEFAULT_PASSWORD)
 
 
-def test_register_duplicate_email_is_400_with_field_error(api_client, user):
+def test_register_duplicate_email_is_409_email_taken(api_client, user):
+    # The request is valid (the schema admits it); the state refuses it: 409.
     response = api_client.post(
-        REGISTER, {"email": user.email.upper(), "password": DEFAULT_PASSWORD}
+        REGISTER, {"email": user.email, "password": DEFAULT_PASSWORD}
     )
-    body = assert_error(response, 400, "validation_error")
-    assert list(body["fields"]) == ["email"]
+    body = assert_error(response, 409, "email_taken")
+    assert body["detail"] == "A user with this email already exists."
     assert User.objects.count() == 1
 
 
@@ -162,12 +163,58 @@ def test_token_email_is_case_insensitive(api_client):
     assert response.status_code == 200, response.content
 
 
-def test_register_duplicate_in_another_case_is_400(api_client, user):
+def test_register_duplicate_in_another_case_is_409(api_client, user):
     response = api_client.post(
         REGISTER, {"email": user.email.upper(), "password": DEFAULT_PASSWORD}
     )
-    body = assert_error(response, 400, "validation_error")
-    assert "email" in body["fields"]
+    assert_error(response, 409, "email_taken")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [{"last_name": 0}, {"first_name": ["x"]}, {"last_name": "x" * 151}],
+    ids=["number", "list", "too-long"],
+)
+def test_me_patch_with_a_non_string_name_is_400_and_changes_nothing(
+    auth_client, user, data
+):
+    user.first_name, user.last_name = "Ada", "Lovelace"
+    user.save()
+    assert_error(auth_client.patch(ME, data), 400, "validation_error")
+    user.refresh_from_db()
+    assert (user.first_name, user.last_name) == ("Ada", "Lovelace")
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "\x1f",
+        " ",
+        0,
+        "a@b.c",
+        '"quoted"@example.com',
+        " a@example.com",
+        "a" * 65 + "@example.com",
+    ],
+    ids=[
+        "control-character",
+        "blank",
+        "number",
+        "one-letter-tld",
+        "quoted",
+        "space",
+        "local-part-over-64",
+    ],
+)
+def test_register_with_a_malformed_email_is_400(api_client, email):
+    response = api_client.post(REGISTER, {"email": email, "password": DEFAULT_PASSWORD})
+    assert "email" in assert_error(response, 400, "validation_error")["fields"]
+
+
+@pytest.mark.parametrize("email", ["o'brien+tag@mail.example.co", "A.B@x-y.io"])
+def test_register_takes_what_the_schema_pattern_admits(api_client, email):
+    response = api_client.post(REGISTER, {"email": email, "password": DEFAULT_PASSWORD})
+    assert response.status_code == 201, response.content
 
 
 def test_logout_without_token_is_400(api_client):

@@ -62,3 +62,42 @@ def test_post_endpoints_document_bodies_and_errors(schema):
     detail = schema["paths"]["/api/v1/posts/{id}/"]
     assert {"403", "404"} <= set(detail["patch"]["responses"])
     assert {"204", "403", "404"} <= set(detail["delete"]["responses"])
+
+
+def test_post_bodies_carry_an_image_only_as_a_form(schema):
+    create = schema["paths"]["/api/v1/posts/"]["post"]["requestBody"]["content"]
+    components = schema["components"]["schemas"]
+
+    def properties(media):
+        return components[media["schema"]["$ref"].rsplit("/", 1)[-1]]["properties"]
+
+    assert "image" not in properties(create["application/json"])
+    form = create["multipart/form-data"]
+    assert properties(form)["image"]["format"] == "binary"
+    # The media types of the allowed formats, so clients send a real image.
+    assert form["encoding"]["image"]["contentType"] == (
+        "image/gif, image/jpeg, image/png, image/webp"
+    )
+
+
+def test_register_documents_409_for_a_taken_email(schema):
+    responses = schema["paths"]["/api/v1/auth/register/"]["post"]["responses"]
+    assert responses["409"]["content"]["application/json"]["schema"]["$ref"] == (
+        "#/components/schemas/Error"
+    )
+
+
+def test_request_strings_carry_drfs_nul_and_blank_rules_as_patterns(schema):
+    components = schema["components"]["schemas"]
+    title = components["PostCreateRequest"]["properties"]["title"]
+    body = components["PostCreateRequest"]["properties"]["body"]
+    refresh = components["TokenRefreshRequest"]["properties"]["refresh"]
+    email = components["RegisterRequest"]["properties"]["email"]
+    not_blank = r"^[^\u0000]*[^\u0000\s][^\u0000]*$"
+    assert title["pattern"] == refresh["pattern"] == not_blank
+    assert email["pattern"].startswith("^(?=[^@]{1,64}@)")  # its own
+    assert body["pattern"] == r"^[^\u0000]*$"  # blank allowed
+    password = components["RegisterRequest"]["properties"]["password"]
+    assert password["pattern"] == r"^[^\u0000]*[^\u0000\d][^\u0000]*$"
+    image = components["PostCreateFormRequest"]["properties"]["image"]
+    assert "pattern" not in image

@@ -122,6 +122,23 @@ def test_list_filter_with_a_malformed_author_is_400(api_client):
     assert "author" in body["fields"]
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"published": "null"},
+        {"published": "0"},
+        {"published": "True"},
+        {"author": "1.0"},
+        {"page_size": "0"},
+        {"page_size": "null"},
+    ],
+    ids=lambda query: "=".join(*query.items()),
+)
+def test_list_with_a_malformed_parameter_is_400_not_ignored(api_client, query):
+    body = assert_error(api_client.get(LIST, query), 400, "validation_error")
+    assert list(body["fields"]) == list(query)
+
+
 def test_list_searches_title_and_body(api_client):
     PostFactory(title="Celery tips", body="")
     PostFactory(title="Other", body="all about celery")
@@ -318,7 +335,31 @@ def test_create_with_a_rejected_image_is_400_and_stores_nothing(
 def test_create_with_an_image_as_json_is_400(auth_client):
     response = auth_client.post(LIST, {"title": "T", "image": "aGVsbG8="})
     body = assert_error(response, 400, "validation_error")
-    assert "image" in body["fields"]
+    assert body["fields"]["image"] == [
+        "Send an image as multipart/form-data, not JSON."
+    ]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [{"title": 0}, {"title": "T", "published": 0}, {"title": "T", "body": 1}],
+    ids=["title-number", "published-number", "body-number"],
+)
+def test_create_with_wrong_json_types_is_400(auth_client, data):
+    assert_error(auth_client.post(LIST, data), 400, "validation_error")
+    assert not Post.objects.exists()
+
+
+def test_create_multipart_takes_true_and_false_only(auth_client):
+    response = auth_client.post(
+        LIST, {"title": "T", "published": "0"}, format="multipart"
+    )
+    assert "published" in assert_error(response, 400, "validation_error")["fields"]
+    response = auth_client.post(
+        LIST, {"title": "T", "published": "true"}, format="multipart"
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["published"] is True
 
 
 def test_create_with_an_empty_file_is_400(auth_client):
@@ -431,6 +472,31 @@ def test_patch_remove_image(user, auth_client, media_storage):
     response = auth_client.patch(detail(post), {"remove_image": True})
     assert response.status_code == 200, response.content
     assert (response.json()["image"], response.json()["image_status"]) == (None, "none")
+
+
+def test_patch_remove_image_as_a_number_is_400(user, auth_client):
+    post = PostFactory(author=user)
+    response = auth_client.patch(detail(post), {"remove_image": 0})
+    assert "remove_image" in assert_error(response, 400, "validation_error")["fields"]
+
+
+def test_patch_multipart_refuses_remove_image(user, auth_client):
+    # A form replaces the image; JSON removes it: no request does both.
+    post = PostFactory(author=user)
+    response = auth_client.patch(
+        detail(post), {"remove_image": "true"}, format="multipart"
+    )
+    body = assert_error(response, 400, "validation_error")
+    assert "as JSON" in body["fields"]["remove_image"][0]
+
+
+def test_patch_with_an_empty_form_is_400(user, auth_client):
+    post = PostFactory(author=user, title="Old")
+    response = auth_client.patch(detail(post), {}, format="multipart")
+    assert (
+        "non_field_errors" in assert_error(response, 400, "validation_error")["fields"]
+    )
+    assert auth_client.patch(detail(post), {}).status_code == 200  # JSON: a no-op
 
 
 def test_put_is_not_allowed(user, auth_client):
