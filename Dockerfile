@@ -80,3 +80,11 @@ COPY . /app
 RUN chown app:app /app
 USER 10001:10001
 CMD ["pytest"]
+
+# --- development: runtime plus the development tools, for `make dev` -------------
+# docker-compose.dev.yml bind-mounts the code over /app read-only; gunicorn
+# --reload and watchfiles (development.txt) restart the processes on a change.
+FROM runtime AS development
+USER 0:0
+COPY --from=test-venv /opt/venv /opt/venv
+USER 10001:10001
