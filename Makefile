@@ -72,7 +72,7 @@ requirements: ## Recompile the pinned requirements/*.txt (pip-tools)
 # One list of linters, .pre-commit-config.yaml: the git hook (`make hooks`), this
 # target and the GitLab lint job all run it, with the tools pinned in .venv.
 lint: venv ## Every pre-commit hook on every file: ruff, hadolint, shellcheck, CI schema, migrations, env drift
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pre-commit run --all-files --show-diff-on-failure
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/pre-commit run --all-files --show-diff-on-failure
 
 hooks: venv ## Install the git pre-commit hook (the same checks as make lint, on the files a commit changes)
 	$(BIN)/pre-commit install

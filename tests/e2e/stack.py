@@ -1,5 +1,6 @@
 """A compose project under test, and the constants the end-to-end tests share."""
 
+import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,3 +66,16 @@ class Stack:
 
     def logs(self, *services):
         return self.compose("logs", "--no-color", *services).stdout
+
+
+def copy_tracked_files(clone):
+    """The repository's tracked files in `clone`, as a user's fresh clone has them."""
+    files = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True
+    ).stdout.decode()
+    for name in filter(None, files.split("\0")):
+        source = ROOT / name
+        if source.is_file():
+            (clone / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, clone / name)
+    return clone

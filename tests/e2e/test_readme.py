@@ -12,12 +12,11 @@ clone), under its own compose project, on the README's own port 8080.
 
 import os
 import re
-import shutil
 import subprocess
 
 import pytest
 
-from tests.e2e.stack import ROOT
+from tests.e2e.stack import ROOT, copy_tracked_files
 
 README = ROOT / "README.md"
 BLOCK = re.compile(
@@ -42,18 +41,7 @@ def test_every_shell_block_says_how_it_is_tested():
 def user_clone(tmp_path_factory):
     """The repository's tracked files in a new directory, as a user's clone has them."""
     clone = tmp_path_factory.mktemp("readme") / f"readme-{os.getpid()}"
-    files = (
-        subprocess.run(
-            ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True
-        )
-        .stdout.decode()
-        .split("\0")
-    )
-    for name in filter(None, files):
-        source = ROOT / name
-        if source.is_file():
-            (clone / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, clone / name)
+    copy_tracked_files(clone)
     yield clone
     run_sh("docker compose down --volumes --remove-orphans --timeout 10", clone)
 
