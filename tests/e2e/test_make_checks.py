@@ -39,6 +39,19 @@ def clone(tmp_path):
     return copy_tracked_files(tmp_path / "clone")
 
 
+def test_make_creates_a_missing_env_and_never_overwrites_one(clone):
+    env_file = clone / ".env"
+    made = _run(["make", "--no-print-directory", ".env"], clone)
+    assert made.returncode == 0, made.stderr
+    generated = env_file.read_text()
+    assert "SECRET_KEY=" in generated
+    assert "SECRET_KEY=\n" not in generated, "the secret was not generated"
+    env_file.write_text("SECRET_KEY=mine\n")
+    again = _run(["make", "--no-print-directory", ".env"], clone)
+    assert again.returncode == 0, again.stderr
+    assert env_file.read_text() == "SECRET_KEY=mine\n"
+
+
 @pytest.fixture
 def unit_project(clone):
     project = f"drf-unit-test-{secrets.token_hex(4)}"

@@ -78,4 +78,7 @@ def test_quick_start_and_curl_examples_work_as_written(user_clone):
     assert re.search(r"^204$", transcript, re.MULTILINE), transcript
     # The post, as created (201 body) and as found by the search.
     assert transcript.count('"title":"Hello, stack"') == 2, transcript
+    # `make up` printed where the API, its docs and the admin answer.
+    for path in ("/api/v1/", "/api/docs/", "/admin/"):
+        assert f"http://127.0.0.1:8080{path}" in transcript, transcript
     assert (user_clone / ".env").stat().st_mode & 0o077 == 0, ".env must be private"
