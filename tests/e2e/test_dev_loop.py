@@ -22,7 +22,7 @@ from datetime import datetime
 import httpx
 import pytest
 
-from tests.e2e.stack import ROOT, copy_tracked_files
+from tests.e2e.stack import REPORTS, ROOT, copy_tracked_files
 
 # Saving a Python file must reach the processes within this many seconds.
 RELOAD_LIMIT = 3.0
@@ -118,15 +118,20 @@ class DevStack:
 
 
 @pytest.fixture(scope="module")
-def dev(tmp_path_factory):
+def dev(request, tmp_path_factory):
     clone = copy_tracked_files(tmp_path_factory.mktemp("dev") / "clone")
     stack = DevStack(clone, _free_port())
+    failed_before = request.session.testsfailed
     try:
         stack.start()
         yield stack
     finally:
-        if sys.exc_info()[0] is not None or os.environ.get("E2E_SHOW_DEV_LOG"):
-            sys.stderr.write(stack.output.read_text()[-5000:])
+        if request.session.testsfailed > failed_before or sys.exc_info()[0]:
+            REPORTS.mkdir(exist_ok=True)
+            logs = stack.compose("logs", "--no-color", "--timestamps").stdout
+            path = REPORTS / f"{stack.project}.log"
+            path.write_text(stack.output.read_text() + "\n" + logs)
+            sys.stderr.write(f"\nmake dev's output and the logs: {path}\n")
         stack.stop()
 
 
