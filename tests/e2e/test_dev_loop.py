@@ -203,9 +203,8 @@ def test_saving_task_code_restarts_worker_and_beat(dev):
                 restarted[service] = next(t for t, text in lines if ready in text)
         time.sleep(0.2)
     assert set(restarted) == {"worker", "beat"}, restarted
-    for service, stamp in restarted.items():
+    for service, stamp in sorted(restarted.items()):
         _report(f"{service}: running the new code {stamp - saved:.2f} s after save")
-        assert stamp - saved <= RELOAD_LIMIT, service
     # The restarted worker runs the changed task: a registration's welcome email.
     email = f"dev-{marker}@example.com"
     response = httpx.post(
@@ -220,6 +219,8 @@ def test_saving_task_code_restarts_worker_and_beat(dev):
         time.sleep(0.5)
     else:
         pytest.fail("the worker never sent the email of the edited task")
+    slow = {name: stamp - saved for name, stamp in restarted.items()}
+    assert max(slow.values()) <= RELOAD_LIMIT, slow
 
 
 def test_make_shell_manage_and_psql_read_a_pipe(dev):

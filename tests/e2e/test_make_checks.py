@@ -68,7 +68,8 @@ def test_make_test_unit_reuses_the_database_until_a_migration_changes(
     clone, unit_project
 ):
     env = {**os.environ, "TEST_UNIT_PROJECT": unit_project}
-    args = "ARGS=pytest -v apps/accounts/tests/test_services.py"
+    # -v: Django says whether it creates the test database; -s: shown.
+    args = "ARGS=pytest -v -s apps/accounts/tests/test_services.py"
 
     def run_unit():
         started = time.monotonic()
