@@ -97,3 +97,11 @@ RUN /opt/sbom/bin/cyclonedx-py environment --output-reproducible --of JSON \
 
 FROM scratch AS sbom
 COPY --from=sbom-tool /sbom.cdx.json /sbom.cdx.json
+
+# --- development: runtime plus the development tools, for `make dev` -------------
+# docker-compose.dev.yml bind-mounts the code over /app read-only; gunicorn
+# --reload and watchfiles (development.txt) restart the processes on a change.
+FROM runtime AS development
+USER 0:0
+COPY --from=test-venv /opt/venv /opt/venv
+USER 10001:10001

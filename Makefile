@@ -7,7 +7,7 @@ SHELL := /bin/bash
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: help venv requirements lint test
+.PHONY: help venv requirements lint hooks test
 
 help: ## List the targets
 	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) \
@@ -23,16 +23,59 @@ $(VENV)/.installed: requirements/host.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements/host.txt
 	touch $@
 
+# --- The daily loop: this checkout's stack (docker-compose.yml and .env) -----------
+# `docker compose up` works as before; these add the set-up and the usual commands.
+# shell, manage and psql read a pipe too (`echo 'print(1 + 1)' | make shell`):
+# without a terminal, exec gets no TTY.
+COMPOSE := docker compose
+DEV_COMPOSE := $(COMPOSE) --file docker-compose.yml --file docker-compose.dev.yml
+NO_TTY = $$([ -t 0 ] || echo --no-TTY)
+
+.PHONY: up dev down urls shell manage psql logs
+
+# Only when it is missing: make never overwrites a .env.
+.env:
+	./scripts/init-env
+
+up: .env ## Start the stack (.env with generated secrets if missing), wait until healthy, print the URLs
+	$(COMPOSE) up --build --detach --wait
+	@$(MAKE) --no-print-directory urls
+
+dev: .env ## Development mode: code mounted, web/worker/beat restart on save, logs attached (Ctrl-C stops)
+	$(DEV_COMPOSE) up --build --detach --wait
+	@$(MAKE) --no-print-directory urls
+	$(DEV_COMPOSE) up --watch
+
+down: ## Stop the stack, either mode (the volumes stay: docker compose down -v drops them)
+	$(DEV_COMPOSE) down --remove-orphans
+
+urls: ## The running stack's URLs: API, docs, admin
+	@address="$$($(COMPOSE) port nginx 80)"; address="$${address/0.0.0.0/127.0.0.1}"; \
+	printf '%-6s http://%s%s\n' API "$$address" /api/v1/ Docs "$$address" /api/docs/ \
+		Admin "$$address" /admin/
+
+shell: ## Django shell in the running web container
+	$(COMPOSE) exec $(NO_TTY) web python manage.py shell
+
+manage: ## manage.py in the running web container: make manage ARGS='showmigrations'
+	$(COMPOSE) exec $(NO_TTY) web python manage.py $(ARGS)
+
+psql: ## psql in the database, as the application's user
+	$(COMPOSE) exec $(NO_TTY) db sh -c 'exec psql --username="$$POSTGRES_USER" --dbname="$$POSTGRES_DB"'
+
+logs: ## Follow the stack's logs; SERVICE=worker for one (the welcome emails)
+	$(COMPOSE) logs --follow --tail=100 $(SERVICE)
+
 requirements: ## Recompile the pinned requirements/*.txt (pip-tools)
 	bash requirements/compile.sh
 
-# The same scripts the GitLab lint job runs, so both find every Dockerfile and script.
-lint: venv ## ruff, hadolint, shellcheck, pip-audit of every lock, renovate.json
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
-	PATH="$(CURDIR)/$(BIN):$$PATH" scripts/lint-dockerfiles.sh
-	PATH="$(CURDIR)/$(BIN):$$PATH" scripts/lint-shell.sh
-	PATH="$(CURDIR)/$(BIN):$$PATH" scripts/audit-locks.sh
+# One list of linters, .pre-commit-config.yaml: the git hook (`make hooks`), this
+# target and the GitLab lint job all run it, with the tools pinned in .venv.
+lint: venv ## Every pre-commit hook on every file: ruff, hadolint, shellcheck, CI schema, migrations, env drift
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/pre-commit run --all-files --show-diff-on-failure
+
+hooks: venv ## Install the git pre-commit hook (the same checks as make lint, on the files a commit changes)
+	$(BIN)/pre-commit install
 
 test: lint test-unit test-e2e test-pipeline test-bench-smoke ## THE test command: lint, unit, e2e, pipeline, bench smoke
 
@@ -75,8 +118,11 @@ test-pipeline: pipeline-check test-deploy pipeline-jobs ## The GitLab pipeline: 
 # --- Container stack: docker-compose.yml, tests in containers and through Nginx ---
 .PHONY: test-unit test-e2e
 
-test-unit: ## Unit/integration tests in the test image against compose's PostgreSQL and Redis
-	docker/test-unit.sh
+# The test database survives between runs and is recreated when migrations,
+# settings or locks changed: docker/test-unit.sh. ARGS replace the command, e.g.
+# make test-unit ARGS='pytest apps/posts -x'.
+test-unit: ## Unit/integration tests in the test image against PostgreSQL and Redis, reusing the test database
+	docker/test-unit.sh $(ARGS)
 
 # pytest-django and the unit tests' root conftest stay out: these tests drive the
 # stack over HTTP and docker only.

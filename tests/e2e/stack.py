@@ -1,8 +1,10 @@
 """The end-to-end suite's compose project, and the constants its tests share."""
 
+import shutil
+import subprocess
 from dataclasses import dataclass, field
 
-from tests.support.compose import ComposeProject
+from tests.support.compose import ROOT, ComposeProject
 
 WEB_REPLICAS = 3
 APP_IMAGE = "drf-reference-app:latest"
@@ -22,3 +24,16 @@ class Stack(ComposeProject):
 
     def manage(self, *args, **kwargs):
         return self.exec("web", "python", "manage.py", *args, **kwargs)
+
+
+def copy_tracked_files(clone):
+    """The repository's tracked files in `clone`, as a user's fresh clone has them."""
+    files = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True
+    ).stdout.decode()
+    for name in filter(None, files.split("\0")):
+        source = ROOT / name
+        if source.is_file():
+            (clone / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, clone / name)
+    return clone

@@ -12,11 +12,11 @@ clone), under its own compose project, on the README's own port 8080.
 
 import os
 import re
-import shutil
 import subprocess
 
 import pytest
 
+from tests.e2e.stack import copy_tracked_files
 from tests.support.compose import ROOT
 
 README = ROOT / "README.md"
@@ -42,18 +42,7 @@ def test_every_shell_block_says_how_it_is_tested():
 def user_clone(tmp_path_factory):
     """The repository's tracked files in a new directory, as a user's clone has them."""
     clone = tmp_path_factory.mktemp("readme") / f"readme-{os.getpid()}"
-    files = (
-        subprocess.run(
-            ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True
-        )
-        .stdout.decode()
-        .split("\0")
-    )
-    for name in filter(None, files):
-        source = ROOT / name
-        if source.is_file():
-            (clone / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, clone / name)
+    copy_tracked_files(clone)
     yield clone
     run_sh("docker compose down --volumes --remove-orphans --timeout 10", clone)
 
@@ -90,4 +79,7 @@ def test_quick_start_and_curl_examples_work_as_written(user_clone):
     assert re.search(r"^204$", transcript, re.MULTILINE), transcript
     # The post, as created (201 body) and as found by the search.
     assert transcript.count('"title":"Hello, stack"') == 2, transcript
+    # `make up` printed where the API, its docs and the admin answer.
+    for path in ("/api/v1/", "/api/docs/", "/admin/"):
+        assert f"http://127.0.0.1:8080{path}" in transcript, transcript
     assert (user_clone / ".env").stat().st_mode & 0o077 == 0, ".env must be private"

