@@ -76,15 +76,19 @@ class Stack:
 
     def compose(self, *args: str, timeout: float = 600, check: bool = True) -> str:
         """Run `docker compose ARGS` for this project; return its stdout."""
+        command = [*self.compose_command(), *args]
+        return _run(command, env=self.environment(), timeout=timeout, check=check)
+
+    def compose_command(self) -> list[str]:
+        """`docker compose` with this project's name, files and env file."""
         files = [arg for name in COMPOSE_FILES for arg in ("-f", str(ROOT / name))]
-        command = [
+        return [
             "docker", "compose", "--project-name", self.project,
             "--project-directory", str(ROOT), "--env-file", str(self.env_file),
-            *files, *args,
+            *files,
         ]  # fmt: skip
-        return _run(command, env=self._environment(), timeout=timeout, check=check)
 
-    def _environment(self) -> dict:
+    def environment(self) -> dict:
         # A developer's exported settings must not change what is measured.
         inherited = {
             name: value
