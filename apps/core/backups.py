@@ -11,6 +11,7 @@ the next backup; pg_stat_archiver starts from zero after a restore or a crash.
 """
 
 import datetime
+import json
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -52,11 +53,12 @@ def backups_recorded() -> list[Backup]:
     try:
         # A savepoint: the failed query must not break a surrounding transaction.
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SELECT info FROM pgbackrest.status WHERE id = 1")
+            # As text: Django's psycopg loads jsonb as a string for JSONField.
+            cursor.execute("SELECT info::text FROM pgbackrest.status WHERE id = 1")
             row = cursor.fetchone()
     except ProgrammingError:  # no backup has ever been recorded here
         return []
-    stanzas = row[0] if row else []
+    stanzas = json.loads(row[0]) if row else []
     return [_backup(item) for stanza in stanzas for item in stanza.get("backup", [])]
 
 
