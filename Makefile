@@ -131,6 +131,20 @@ test-e2e: venv ## Build the stack, start it from an empty database, test it thro
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; }
 	$(BIN)/pytest tests/e2e
 
+# --- Backups and restore (pgBackRest; README, "Backups and restore") -----------------
+# They act on the compose project of the current directory; COMPOSE selects another.
+COMPOSE ?= docker compose
+.PHONY: backup backups restore
+
+backup: ## A full backup of the database now (pgBackRest, to the backup bucket)
+	$(COMPOSE) exec -T backup bash -c 'pgbackrest backup --type=full && backup-status --record'
+
+backups: ## List the backups, their time ranges and the archived WAL
+	$(COMPOSE) exec -T backup pgbackrest info
+
+restore: ## Restore the database: to the latest, or TARGET_TIME=<ISO time>; RESTORE_FORCE=1 over a running one
+	COMPOSE="$(COMPOSE)" scripts/restore
+
 # --- Benchmarks and fault drills (bench/, docs/benchmarks/) -------------------------
 # Each runs its own compose project (`bench`, Nginx on 127.0.0.1:18480) and removes
 # it afterwards; BENCH_ARGS=--keep leaves it up (then `make drills` reuses it).

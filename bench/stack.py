@@ -4,9 +4,11 @@ It runs under its own project name and port, with its own image tags, so it neve
 touches the stack a developer or the end-to-end suite has up.
 """
 
+import itertools
 import json
 import os
 import re
+import secrets
 import tempfile
 import time
 from dataclasses import dataclass
@@ -78,6 +80,7 @@ class Stack(ComposeProject):
         path = Path(tempfile.gettempdir()) / f"drf-{self.project}.env"
         if not path.exists():
             run([str(ROOT / "scripts" / "init-env"), str(path)])
+        _add_new_secrets(path)
         return path
 
     def environment(self) -> dict:
@@ -187,6 +190,24 @@ def parse_size(text: str) -> float:
         raise ValueError(f"not a size: {text!r}")
     number, unit = match.groups()
     return float(number) * _UNITS[(unit or "b").lower()]
+
+
+def _add_new_secrets(path: Path) -> None:
+    """Generates the secrets .env.example gained since `path` was written (such as
+    BACKUP_CIPHER_PASS), so a kept env file still starts every service."""
+    lines = (ROOT / ".env.example").read_text().splitlines()
+    generated = [
+        line.split("=", 1)[0]
+        for marker, line in itertools.pairwise(lines)
+        if marker.startswith("# [secret, generated]") and line.endswith("=")
+    ]
+    present = path.read_text()
+    missing = [name for name in generated if f"\n{name}=" not in f"\n{present}"]
+    if missing:
+        with path.open("a") as env_file:
+            env_file.writelines(
+                f"{name}={secrets.token_urlsafe(48)}\n" for name in missing
+            )
 
 
 def _service(container: str, project: str) -> str:

@@ -57,6 +57,7 @@ def stack_environment(port):
         SECRET_KEY=_throwaway_secret(),
         JWT_SIGNING_KEY=_throwaway_secret(),
         POSTGRES_PASSWORD=_throwaway_secret(),
+        BACKUP_CIPHER_PASS=_throwaway_secret(),
         HTTP_PORT=str(port),
         WEB_REPLICAS=str(WEB_REPLICAS),
         # The stack serves plain HTTP on loopback, as the README's quick start does.

@@ -1,8 +1,12 @@
-"""Media in the object store: served through Nginx, read-only, outliving web."""
+"""Media in the object store: served through Nginx, read-only, outliving web, and
+versioned, so an overwritten or deleted file can be brought back."""
 
 import secrets
 
 import httpx
+
+from tests.support.api import POSTS, create_image_post, new_user
+from tests.support.images import png
 
 SAVE_FILE = """
 from django.core.files.base import ContentFile
@@ -52,3 +56,56 @@ def test_media_is_read_only_and_unlisted_through_nginx(stack, client):
     missing = client.get("/media/e2e/no-such-file.txt")
     assert missing.status_code == 404
     assert missing.json()["code"] == "not_found"
+
+
+# Brings back the oldest version of a key in the media bucket, as an operator
+# would after a mistake: copy that version over the current state.
+RESTORE_OLDEST = """
+from django.core.files.storage import default_storage
+s3, bucket = default_storage.connection.meta.client, default_storage.bucket_name
+listed = s3.list_object_versions(Bucket=bucket, Prefix={key!r})
+versions = sorted(listed.get("Versions", []), key=lambda v: v["LastModified"])
+oldest = [v for v in versions if v["Key"] == {key!r}][-{back}]
+s3.copy_object(Bucket=bucket, Key={key!r},
+    CopySource={{"Bucket": bucket, "Key": {key!r}, "VersionId": oldest["VersionId"]}})
+print(len(versions), len(listed.get("DeleteMarkers", [])))
+"""
+
+OVERWRITE = """
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+default_storage.save({key!r}, ContentFile({content!r}))
+"""
+
+
+def restore_version(stack, key, *, back):
+    """Copies the `back`-th newest version of `key` over the current one."""
+    code = RESTORE_OLDEST.format(key=key, back=back)
+    return stack.manage("shell", "--command", code).stdout.split()
+
+
+def test_an_overwritten_file_is_restored_from_its_older_version(stack):
+    url = save_media(stack, b"first version")
+    key = url.removeprefix(f"{stack.base_url}/media/")
+    stack.manage("shell", "--command", OVERWRITE.format(key=key, content=b"second"))
+    assert httpx.get(url).content == b"second"
+
+    versions, _ = restore_version(stack, key, back=2)
+    assert versions == "2"
+    assert httpx.get(url).content == b"first version"
+
+
+def test_a_deleted_posts_image_is_gone_and_restorable_from_a_version(stack, client):
+    headers = new_user(client, prefix="e2e-versions")
+    post = create_image_post(client, headers, title="versioned image")
+    deleted = client.delete(f"{POSTS}{post['id']}/", headers=headers)
+    assert deleted.status_code == 204, deleted.text
+    # Deleting the post deletes its current file: a delete marker hides it.
+    assert httpx.get(post["image"]).status_code == 404
+
+    key = post["image"].removeprefix(f"{stack.base_url}/media/")
+    _, markers = restore_version(stack, key, back=1)
+    assert markers == "1"
+    restored = httpx.get(post["image"])
+    assert restored.status_code == 200
+    assert restored.content == png()

@@ -66,14 +66,18 @@ class ComposeProject:
         """The environment compose runs with: what it interpolates."""
         return self.env
 
-    def compose(self, *args: str, env=None, check=True, timeout: float = 600):
-        """`docker compose ARGS` for this project; its CompletedProcess."""
+    def compose_command(self) -> list[str]:
+        """`docker compose` with this project's name, files and env file."""
         files = [arg for name in self.files for arg in ("-f", str(ROOT / name))]
-        command = [
+        return [
             "docker", "compose", "--project-name", self.project,
             "--project-directory", str(ROOT), "--env-file", str(self.env_file),
-            *files, *args,
+            *files,
         ]  # fmt: skip
+
+    def compose(self, *args: str, env=None, check=True, timeout: float = 600):
+        """`docker compose ARGS` for this project; its CompletedProcess."""
+        command = [*self.compose_command(), *args]
         env = env or self.environment()
         return run(command, env=env, timeout=timeout, check=check)
 

@@ -1,0 +1,99 @@
+"""Backups and point-in-time recovery, on a stack of their own.
+
+A restore deletes the database, which would break every other test of the shared
+session stack, so this module starts its own compose project (one web replica,
+its own port) and removes it afterwards. The drill itself is bench's
+(`bench/drills/restore.py`), shrunk; `make drills` runs it at full size.
+"""
+
+import secrets
+import sys
+import time
+
+import httpx
+import pytest
+
+from bench.drills.restore import Project, restore_drill
+from tests.e2e.conftest import _free_port, _save_logs, _tear_down, stack_environment
+from tests.e2e.stack import Stack
+from tests.support.api import POSTS, new_user
+
+
+@pytest.fixture(scope="module")
+def backup_stack(request):
+    port = _free_port()
+    env = {**stack_environment(port), "WEB_REPLICAS": "1"}
+    stack = Stack(project=f"drf-backup-{secrets.token_hex(4)}", env=env, port=port)
+    try:
+        stack.compose("build", timeout=1800)
+        stack.compose("up", "--detach", "--wait", "--wait-timeout", "300")
+        yield stack
+    finally:
+        if request.session.testsfailed:
+            _save_logs(stack)
+        _tear_down(stack)
+
+
+@pytest.fixture(scope="module")
+def project(backup_stack):
+    compose = ["docker", "compose", "--project-name", backup_stack.project,
+               "--env-file", "/dev/null"]  # fmt: skip
+    return Project(
+        name=backup_stack.project,
+        base_url=backup_stack.base_url,
+        compose=compose,
+        env=backup_stack.env,
+    )
+
+
+def test_restore_refuses_to_overwrite_a_running_database(project):
+    marker = project.sql("SELECT count(*) FROM accounts_user")
+    with pytest.raises(AssertionError, match="RESTORE_FORCE=1"):
+        project.make("restore")
+    running = project.run(*project.compose, "ps", "--quiet", "--status", "running")
+    assert len(running.split()) >= 7, running  # nothing was stopped
+    assert project.sql("SELECT count(*) FROM accounts_user") == marker
+
+
+def test_a_deleted_database_is_restored_to_a_point_in_time(project):
+    outcome = restore_drill(project, quick=True)
+    sys.stderr.write(f"\n{outcome['line']}\n")  # the figures, for the report
+    assert outcome["passed"], outcome["line"]
+
+
+def test_make_backups_lists_them_with_their_time_ranges(project):
+    listing = project.make("backups")
+    assert "status: ok" in listing, listing
+    assert "cipher: aes-256-cbc" in listing
+    assert "full backup:" in listing
+    assert "timestamp start/stop:" in listing
+    assert "wal archive min/max" in listing
+
+
+def test_backup_status_shows_the_newest_backup_and_a_healthy_archive(
+    backup_stack,
+):
+    shown = backup_stack.manage("backup_status").stdout
+    assert "newest backup:" in shown, shown
+    assert "(full)" in shown, shown
+    assert "archive: ok" in shown, shown
+
+
+def test_restore_to_the_latest_over_a_running_database_keeps_every_commit(
+    project, backup_stack
+):
+    with httpx.Client(base_url=backup_stack.base_url, timeout=30) as client:
+        headers = new_user(client, prefix="e2e-restore")
+        title = f"latest {secrets.token_hex(6)}"
+        created = client.post(POSTS, json={"title": title}, headers=headers)
+        assert created.status_code == 201, created.text
+        # The segment with the post reaches the archive (archive_timeout would
+        # do it within a minute; check does it now).
+        project.run(*project.compose, "exec", "-T", "backup", "pgbackrest", "check")
+        started = time.monotonic()
+        project.make("restore", RESTORE_FORCE="1")
+        seconds = time.monotonic() - started
+        sys.stderr.write(f"\nrestore to the latest: {seconds:.1f} s\n")
+        again = client.get(f"{POSTS}{created.json()['id']}/", headers=headers)
+        assert again.status_code == 200, again.text
+        assert again.json()["title"] == title
