@@ -18,9 +18,11 @@ import sys
 import threading
 import time
 from datetime import datetime
+from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 
 from tests.e2e.stack import REPORTS, ROOT, copy_tracked_files
 
@@ -151,6 +153,32 @@ def test_make_help_lists_every_daily_target():
     names = {line.split()[0] for line in listed.splitlines() if line.strip()}
     daily = {"up", "dev", "down", "shell", "manage", "psql", "logs", "test-unit"}
     assert daily | {"lint", "hooks", "test"} <= names
+
+
+def test_dev_mode_rebuilds_on_requirements_and_mounts_only_code():
+    env = {**os.environ, "SECRET_KEY": "x", "JWT_SIGNING_KEY": "x"}
+    env["POSTGRES_PASSWORD"] = "x"
+    config = subprocess.run(
+        ["docker", "compose", "--env-file", "/dev/null", *DEV_FILES, "config"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    services = yaml.safe_load(config.stdout)["services"]
+    for name in ("web", "worker", "beat"):
+        service = services[name]
+        watched = {
+            (Path(rule["path"]).relative_to(ROOT).as_posix(), rule["action"])
+            for rule in service["develop"]["watch"]
+        }
+        assert watched == {("requirements", "rebuild"), ("Dockerfile", "rebuild")}
+        mounts = {(m["target"], m["read_only"]) for m in service["volumes"]}
+        assert mounts == {("/app/apps", True), ("/app/config", True)}
+        assert service["read_only"] is True
+        assert service["image"] != services["nginx"]["image"]
+        assert service["image"] == "drf-reference-app-dev:latest"
 
 
 def test_make_dev_prints_the_urls_and_runs_development_settings(dev):
