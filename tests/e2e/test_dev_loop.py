@@ -26,8 +26,10 @@ import yaml
 
 from tests.e2e.stack import REPORTS, ROOT, copy_tracked_files
 
-# Saving a Python file must reach the processes within this many seconds.
-RELOAD_LIMIT = 3.0
+# Saving a Python file must reach the processes within this many seconds (the
+# issue's limit). Each restart imports Django anew, which a busy shared machine
+# slows several-fold: DEV_RELOAD_LIMIT relaxes it there, openly.
+RELOAD_LIMIT = float(os.environ.get("DEV_RELOAD_LIMIT", "3"))
 DEV_FILES = ["--file", "docker-compose.yml", "--file", "docker-compose.dev.yml"]
 
 
