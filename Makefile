@@ -41,10 +41,13 @@ up: .env ## Start the stack (.env with generated secrets if missing), wait until
 	$(COMPOSE) up --build --detach --wait
 	@$(MAKE) --no-print-directory urls
 
-dev: .env ## Development mode: code mounted, web/worker/beat restart on save, logs attached (Ctrl-C stops)
+# A second `up` (`up --watch`) would recreate web, worker and beat; `watch --no-up`
+# only watches, beside the logs. Ctrl-C ends both; the stack runs on (make down).
+dev: .env ## Development mode: code mounted, web/worker/beat restart on save, logs followed (make down stops)
 	$(DEV_COMPOSE) up --build --detach --wait
 	@$(MAKE) --no-print-directory urls
-	$(DEV_COMPOSE) up --watch
+	$(DEV_COMPOSE) logs --follow --tail=0 & logs=$$!; trap 'kill $$logs 2>/dev/null' EXIT; \
+		$(DEV_COMPOSE) watch --no-up --quiet
 
 down: ## Stop the stack, either mode (the volumes stay: docker compose down -v drops them)
 	$(DEV_COMPOSE) down --remove-orphans
