@@ -1,6 +1,7 @@
 """deploy/build.sh and deploy/release.sh dry runs: which images get which tags."""
 
 import json
+import re
 import secrets
 import subprocess
 from pathlib import Path
@@ -83,12 +84,12 @@ def test_the_sbom_stage_lists_the_runtime_images_packages(tmp_path):
             ["docker", "rmi", "--force", image], capture_output=True, check=False
         )
     assert sbom["bomFormat"] == "CycloneDX"
-    names = {component["name"].lower() for component in sbom["components"]}
+    names = {_canonical(component["name"]) for component in sbom["components"]}
     pins = _pins(ROOT / "requirements/production.txt")
     assert {"django", "djangorestframework", "gunicorn", "celery"} <= names
     assert names == set(pins)  # the production lock, nothing of the tool's
     for component in sbom["components"]:
-        assert component["version"] == pins[component["name"].lower()]
+        assert component["version"] == pins[_canonical(component["name"])]
 
 
 def _docker(*args):
@@ -104,12 +105,17 @@ def _docker(*args):
     return result.stdout
 
 
+def _canonical(name):
+    """A distribution name as PEP 503 compares them."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
 def _pins(lock):
     pins = {}
     for line in lock.read_text().splitlines():
         if "==" in line and not line.startswith((" ", "#")):
             name, version = line.split(" ")[0].split("==")
-            pins[name.lower()] = version
+            pins[_canonical(name)] = version
     return pins
 
 
