@@ -34,12 +34,16 @@ _DESCRIPTIONS = {
 
 # What every DRF CharField refuses beyond its schema's type and lengths: a NUL
 # character (ProhibitNullCharactersValidator) and, unless blank is allowed (its
-# schema's minLength 1), a value blank once trimmed. Python's \s is str.isspace(),
-# what trimming strips, so Python tools (schemathesis, jsonschema) apply these
-# patterns as DRF does.
-# (\u0000, not \x00: the form drf-spectacular writes validators' patterns in.)
+# schema's minLength 1), a value blank once trimmed. Trimming is str.strip(), whose
+# whitespace (str.isspace()) is spelled out: ECMA's \s, which schema tools may
+# use, lacks U+001C-U+001F and U+0085. (\u0000, not \x00: the form drf-spectacular
+# writes validators' patterns in.)
+_SPACE = (
+    r"\t\n\u000b\u000c\r\u001c-\u0020\u0085\u00a0\u1680"
+    r"\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+)
 NO_NUL = r"^[^\u0000]*$"
-NO_NUL_NOT_BLANK = r"^[^\u0000]*[^\u0000\s][^\u0000]*$"
+NO_NUL_NOT_BLANK = rf"^[^\u0000]*[^\u0000{_SPACE}][^\u0000]*$"
 
 
 def add_text_patterns(result, generator, request, public):
