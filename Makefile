@@ -119,7 +119,7 @@ pipeline-jobs: pipeline-tools ## Run the lint and test jobs of .gitlab-ci.yml un
 test-pipeline: pipeline-check test-deploy pipeline-jobs ## The GitLab pipeline: static checks, a real deploy, its lint and test jobs
 
 # --- Container stack: docker-compose.yml, tests in containers and through Nginx ---
-.PHONY: test-unit test-e2e
+.PHONY: test-unit test-e2e test-contract
 
 # The test database survives between runs and is recreated when migrations,
 # settings or locks changed: docker/test-unit.sh. ARGS replace the command, e.g.
@@ -133,6 +133,9 @@ test-e2e: venv ## Build the stack, start it from an empty database, test it thro
 	@# The browser tests drive Debian's chromium (never a browser Playwright downloads).
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; }
 	$(BIN)/pytest tests/e2e
+
+test-contract: venv ## schemathesis --checks all against the stack, signed in and anonymous
+	$(BIN)/pytest tests/e2e -m contract
 
 # --- Backups and restore (pgBackRest; README, "Backups and restore") -----------------
 # They act on the compose project of the current directory; COMPOSE selects another.
