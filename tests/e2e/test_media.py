@@ -70,10 +70,12 @@ s3.copy_object(Bucket=bucket, Key={key!r},
 print(len(versions), len(listed.get("DeleteMarkers", [])))
 """
 
+# Django's storage saves under a new name rather than overwrite; a script or a
+# careless client writing the same key does overwrite.
 OVERWRITE = """
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-default_storage.save({key!r}, ContentFile({content!r}))
+s3, bucket = default_storage.connection.meta.client, default_storage.bucket_name
+s3.put_object(Bucket=bucket, Key={key!r}, Body={content!r})
 """
 
 
