@@ -82,7 +82,8 @@ s3.put_object(Bucket=bucket, Key={key!r}, Body={content!r})
 def restore_version(stack, key, *, back):
     """Copies the `back`-th newest version of `key` over the current one."""
     code = RESTORE_OLDEST.format(key=key, back=back)
-    return stack.manage("shell", "--command", code).stdout.split()
+    # The last line is the script's: (versions, delete markers); logs come first.
+    return stack.manage("shell", "--command", code).stdout.splitlines()[-1].split()
 
 
 def test_an_overwritten_file_is_restored_from_its_older_version(stack):
