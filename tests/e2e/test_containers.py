@@ -8,7 +8,7 @@ import pytest
 from tests.e2e.stack import WEB_REPLICAS
 from tests.support.compose import docker
 
-SERVICES = ["web", "worker", "beat", "nginx", "s3", "db", "redis"]
+SERVICES = ["web", "worker", "beat", "nginx", "s3", "db", "backup", "redis"]
 
 
 def processes(container):
