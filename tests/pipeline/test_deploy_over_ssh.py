@@ -195,9 +195,11 @@ def ssh_host(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def job(registry, ssh_host):
+def job(registry, ssh_host, tmp_path_factory):
     """Runs a deploy/ script the way its GitLab job does, with GitLab's variables."""
     runner = build_image("runner")
+    # The checkout is read-only here; a job writes its artifacts under reports/.
+    reports = tmp_path_factory.mktemp("job-reports")
     gitlab = {
         "CI_REGISTRY": registry["host"],
         "CI_REGISTRY_USER": registry["user"],
@@ -221,6 +223,8 @@ def job(registry, ssh_host):
             "/var/run/docker.sock:/var/run/docker.sock",
             "--volume",
             f"{ROOT}:/builds/acme/api:ro",
+            "--volume",
+            f"{reports}:/builds/acme/api/reports",
             "--volume",
             f"{ssh_host['keys']}:/keys:ro",
             "--workdir",
