@@ -76,6 +76,9 @@ requirements: ## Recompile the pinned requirements/*.txt (pip-tools)
 # target and the GitLab lint job all run it, with the tools pinned in .venv.
 lint: venv ## Every pre-commit hook on every file: ruff, hadolint, shellcheck, CI schema, migrations, env drift
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/pre-commit run --all-files --show-diff-on-failure
+	@# Known vulnerabilities in every lock (PyPI's advisory data). Not a hook: the CI
+	@# lint job's container cannot reach PyPI's JSON API here (TLS interception).
+	PATH="$(abspath $(BIN)):$$PATH" scripts/audit-locks.sh
 
 hooks: venv ## Install the git pre-commit hook (the same checks as make lint, on the files a commit changes)
 	$(BIN)/pre-commit install

@@ -86,7 +86,6 @@ def test_the_hooks_cover_every_linter_and_fetch_no_repository(ci):
         "scripts/django-checks.sh migrations",
         "scripts/django-checks.sh deploy",
         "scripts/django-checks.sh env-drift",
-        "scripts/audit-locks.sh",
     ):
         assert command in entries, command
     pinned = (ROOT / "requirements" / "development.txt").read_text()
