@@ -122,11 +122,7 @@ class Stack(ComposeProject):
 
     def sql(self, query: str) -> list[list[str]]:
         """Rows of a query run by psql in the db container, as lists of strings."""
-        out = self.compose(
-            "exec", "-T", "db", "sh", "-c",
-            'psql -U "$POSTGRES_USER" -d "$POSTGRES_DB" -tA -F "|" -c "$0"', query,
-        ).stdout  # fmt: skip
-        return [line.split("|") for line in out.splitlines() if line]
+        return [line.split("|") for line in self.psql(query).splitlines() if line]
 
     def wait_ready(self, timeout: float = 120, interval: float = 0.1) -> float:
         """Poll /readyz through Nginx until it answers 200; return the seconds."""

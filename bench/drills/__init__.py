@@ -5,7 +5,7 @@ import time
 
 from bench import api, machine
 from bench.drills import hostile, restarts, worker
-from bench.drills.restore import Project, restore_drill
+from bench.drills.restore import restore_drill
 from bench.stack import Stack
 
 DRILLS = {
@@ -15,7 +15,7 @@ DRILLS = {
     "redis_restart": restarts.redis_restart,
     "hostile": hostile.hostile_requests,
     "restore": lambda stack, *, token, quick, log: restore_drill(
-        _project(stack), quick=quick, log=log
+        stack, quick=quick, log=log
     ),
 }
 
@@ -41,13 +41,3 @@ def run_all(stack: Stack, *, quick: bool = False, names=None, log=print) -> dict
         "quick": quick,
         "results": results,
     }
-
-
-def _project(stack: Stack) -> Project:
-    """The benchmark stack as the restore drill drives it: through `make`."""
-    return Project(
-        name=stack.project,
-        base_url=stack.base_url,
-        compose=stack.compose_command(),
-        env=stack.environment(),
-    )

@@ -8,22 +8,19 @@ archived WAL). It passes when the tables' checksum equals the one taken at T (th
 same rows, not merely as many), Nginx serves the posts written before T and none
 after, and the accounts made before T log in with their old passwords.
 
-It runs against any compose project (`Project`): `make drills` uses the benchmark's,
-tests/e2e/test_backups.py one of its own. The S3 stand-in is never restarted: it
-holds the repository in memory.
+It runs against any ComposeProject with a `base_url`: `make drills` uses the
+benchmark's stack, tests/e2e/test_backups.py one of its own. The S3 stand-in is
+never restarted: it holds the repository in memory.
 """
 
-import os
 import secrets
-import subprocess
 import time
-from dataclasses import dataclass
 
 import httpx
 
 from bench.drills.outcome import result
+from tests.support.compose import ComposeProject, run
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TABLES = ("accounts_user", "posts_post")
 # One md5 over every row of every table, in key order: equal only for the same rows.
 CHECKSUM = " || ".join(
@@ -39,56 +36,30 @@ print(sum(o["Size"] for page in pages for o in page.get("Contents", [])))
 """
 
 
-@dataclass
-class Project:
-    """A running compose project: its name, Nginx's URL, how to run compose on it."""
-
-    name: str
-    base_url: str
-    compose: list[str]
-    env: dict
-
-    def run(self, *command: str, timeout: float = 600) -> str:
-        done = subprocess.run(
-            command, cwd=ROOT, env=self.env, capture_output=True, text=True,
-            timeout=timeout, check=False,
-        )  # fmt: skip
-        if done.returncode != 0:
-            raise AssertionError(
-                f"{' '.join(command)} exited {done.returncode}:\n"
-                f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
-            )
-        return done.stdout
-
-    def make(self, target: str, **variables: str) -> str:
-        assigned = [f"{name}={value}" for name, value in variables.items()]
-        compose = " ".join(self.compose)
-        return self.run("make", "--no-print-directory", target, *assigned,
-                        f"COMPOSE={compose}")  # fmt: skip
-
-    def sql(self, query: str) -> str:
-        return self.run(
-            *self.compose, "exec", "-T", "db", "sh", "-c",
-            'psql -U "$POSTGRES_USER" -d "$POSTGRES_DB" -qAt -c "$0"', query,
-        ).strip()  # fmt: skip
+def make(project: ComposeProject, target: str, **variables: str) -> str:
+    """`make TARGET` run on `project`: the Makefile's compose is the project's."""
+    assigned = [f"{name}={value}" for name, value in variables.items()]
+    compose = " ".join(project.compose_command())
+    command = ["make", "--no-print-directory", target, *assigned, f"COMPOSE={compose}"]
+    return run(command, env=project.environment(), timeout=600).stdout
 
 
-def restore_drill(project: Project, *, quick: bool, log=print) -> dict:
+def restore_drill(project: ComposeProject, *, quick: bool, log=print) -> dict:
     users = 2 if quick else 5
     posts = 3 if quick else 40
     with httpx.Client(base_url=project.base_url, timeout=30) as client:
         before = [_account(client, posts) for _ in range(users)]
-        backup = _timed(lambda: project.make("backup"))
+        backup = _timed(lambda: make(project, "backup"))
         before += [_account(client, posts) for _ in range(users)]
         moment, checksum = _moment(project)
         time.sleep(1.1)  # every later commit is stamped after T
         after = [_account(client, posts) for _ in range(users)]
         # Archives the WAL segment holding T and the later writes.
-        project.run(*project.compose, "exec", "-T", "backup", "pgbackrest", "check")
+        project.exec("backup", "pgbackrest", "check")
         log(f"restore drill: T={moment}; deleting the database volume")
         _destroy(project)
-        restore = _timed(lambda: project.make("restore", TARGET_TIME=moment))
-        restored = project.sql(f"SELECT {CHECKSUM}")
+        restore = _timed(lambda: make(project, "restore", TARGET_TIME=moment))
+        restored = project.psql(f"SELECT {CHECKSUM}")
         served = _served(client, [*before, *after])
         logins = [_logs_in(client, account) for account in before]
         later_logins = [_logs_in(client, account) for account in after]
@@ -148,20 +119,20 @@ def _account(client: httpx.Client, posts: int) -> dict:
     return {"credentials": credentials, "posts": created}
 
 
-def _moment(project: Project) -> tuple[str, str]:
+def _moment(project: ComposeProject) -> tuple[str, str]:
     """T (the database's clock, UTC, ISO 8601) and the tables' checksum at T."""
-    row = project.sql(
+    row = project.psql(
         "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', "
-        f"'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') || '|' || {CHECKSUM}"
+        f"'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') || '|' || {CHECKSUM}",
     )
     moment, checksum = row.split("|")
     return moment, checksum
 
 
-def _destroy(project: Project) -> None:
+def _destroy(project: ComposeProject) -> None:
     """Stops PostgreSQL and deletes its volume: every table, every file, gone."""
-    project.run(*project.compose, "rm", "--stop", "--force", "db", "backup")
-    project.run("docker", "volume", "rm", f"{project.name}_pgdata")
+    project.compose("rm", "--stop", "--force", "db", "backup")
+    run(["docker", "volume", "rm", f"{project.project}_pgdata"])
 
 
 def _served(client: httpx.Client, accounts: list[dict]) -> set[tuple[int, str]]:
@@ -179,10 +150,8 @@ def _logs_in(client: httpx.Client, account: dict) -> bool:
     return response.status_code == 200
 
 
-def _repository_size(project: Project) -> int:
-    out = project.run(
-        *project.compose, "exec", "-T", "s3", "python", "-c", REPOSITORY_SIZE
-    )
+def _repository_size(project: ComposeProject) -> int:
+    out = project.exec("s3", "python", "-c", REPOSITORY_SIZE).stdout
     return int(out.strip().splitlines()[-1])
 
 

@@ -13,7 +13,7 @@ import time
 import httpx
 import pytest
 
-from bench.drills.restore import Project, restore_drill
+from bench.drills.restore import make, restore_drill
 from tests.e2e.conftest import _free_port, _save_logs, _tear_down, stack_environment
 from tests.e2e.stack import Stack
 from tests.support.api import POSTS, new_user
@@ -34,35 +34,23 @@ def backup_stack(request):
         _tear_down(stack)
 
 
-@pytest.fixture(scope="module")
-def project(backup_stack):
-    compose = ["docker", "compose", "--project-name", backup_stack.project,
-               "--env-file", "/dev/null"]  # fmt: skip
-    return Project(
-        name=backup_stack.project,
-        base_url=backup_stack.base_url,
-        compose=compose,
-        env=backup_stack.env,
-    )
-
-
-def test_restore_refuses_to_overwrite_a_running_database(project):
-    marker = project.sql("SELECT count(*) FROM accounts_user")
+def test_restore_refuses_to_overwrite_a_running_database(backup_stack):
+    marker = backup_stack.psql("SELECT count(*) FROM accounts_user")
     with pytest.raises(AssertionError, match="RESTORE_FORCE=1"):
-        project.make("restore")
-    running = project.run(*project.compose, "ps", "--quiet", "--status", "running")
+        make(backup_stack, "restore")
+    running = backup_stack.compose("ps", "--quiet", "--status", "running").stdout
     assert len(running.split()) >= 7, running  # nothing was stopped
-    assert project.sql("SELECT count(*) FROM accounts_user") == marker
+    assert backup_stack.psql("SELECT count(*) FROM accounts_user") == marker
 
 
-def test_a_deleted_database_is_restored_to_a_point_in_time(project):
-    outcome = restore_drill(project, quick=True)
+def test_a_deleted_database_is_restored_to_a_point_in_time(backup_stack):
+    outcome = restore_drill(backup_stack, quick=True)
     sys.stderr.write(f"\n{outcome['line']}\n")  # the figures, for the report
     assert outcome["passed"], outcome["line"]
 
 
-def test_make_backups_lists_them_with_their_time_ranges(project):
-    listing = project.make("backups")
+def test_make_backups_lists_them_with_their_time_ranges(backup_stack):
+    listing = make(backup_stack, "backups")
     assert "status: ok" in listing, listing
     assert "cipher: aes-256-cbc" in listing
     assert "full backup:" in listing
@@ -80,7 +68,7 @@ def test_backup_status_shows_the_newest_backup_and_a_healthy_archive(
 
 
 def test_restore_to_the_latest_over_a_running_database_keeps_every_commit(
-    project, backup_stack
+    backup_stack,
 ):
     with httpx.Client(base_url=backup_stack.base_url, timeout=30) as client:
         headers = new_user(client, prefix="e2e-restore")
@@ -89,9 +77,9 @@ def test_restore_to_the_latest_over_a_running_database_keeps_every_commit(
         assert created.status_code == 201, created.text
         # The segment with the post reaches the archive (archive_timeout would
         # do it within a minute; check does it now).
-        project.run(*project.compose, "exec", "-T", "backup", "pgbackrest", "check")
+        backup_stack.exec("backup", "pgbackrest", "check")
         started = time.monotonic()
-        project.make("restore", RESTORE_FORCE="1")
+        make(backup_stack, "restore", RESTORE_FORCE="1")
         seconds = time.monotonic() - started
         sys.stderr.write(f"\nrestore to the latest: {seconds:.1f} s\n")
         again = client.get(f"{POSTS}{created.json()['id']}/", headers=headers)

@@ -17,7 +17,7 @@ from dataclasses import replace
 import pytest
 
 from tests.e2e.readme import readme_commands
-from tests.support.compose import ROOT
+from tests.support.compose import ROOT, docker
 from tests.support.waits import wait_until
 
 README_TESTED_BY = "tests/e2e/test_honcho.py"
@@ -63,15 +63,9 @@ def honcho_database(stack):
     stack.exec("db", "dropdb", "--username=app", "--force", DATABASE, check=False)
 
 
-def docker(*args, check=True, timeout=120):
-    return subprocess.run(
-        ["docker", *args], capture_output=True, text=True, timeout=timeout, check=check
-    )
-
-
 def inside(container, script):
     """Run Python in the container; its stdout."""
-    return docker("exec", container, "python", "-c", script).stdout
+    return docker("exec", container, "python", "-c", script)
 
 
 def http(port, path, body=None):
@@ -103,8 +97,8 @@ def test_readme_honcho_commands_run_web_worker_and_beat(
     try:
         wait_until(
             lambda: (
-                "Listening at" in docker("logs", name).stdout
-                and "ready." in docker("logs", name).stdout
+                "Listening at" in docker("logs", name)
+                and "ready." in docker("logs", name)
             ),
             timeout=300,
             interval=2,
@@ -116,11 +110,11 @@ def test_readme_honcho_commands_run_web_worker_and_beat(
         body = {"email": email, "password": secrets.token_urlsafe(16)}
         assert inside(name, http(port, "/api/v1/auth/register/", body)).strip() == "201"
         wait_until(
-            lambda: f"Hello {email}" in docker("logs", name).stdout,
+            lambda: f"Hello {email}" in docker("logs", name),
             timeout=60,
             what="the welcome email from honcho's worker",
         )
-        logs = docker("logs", name).stdout
+        logs = docker("logs", name)
     finally:
         docker("rm", "--force", name, check=False)
 

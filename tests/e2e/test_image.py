@@ -1,27 +1,21 @@
 """The production image itself: contents, configuration, history, size."""
 
 import json
-import subprocess
 import time
 
 from tests.e2e.stack import APP_IMAGE
+from tests.support.compose import docker, run
 
 BASE_IMAGE = "python:3.13-slim"
 # The layers the project adds to the base: the virtualenv and the code.
 OWN_LAYERS_BUDGET_MB = 120
 
 
-def docker(*args, check=True):
-    return subprocess.run(
-        ["docker", *args], capture_output=True, text=True, check=check, timeout=120
-    )
-
-
 def run_in_image(*command, env=None):
     options = []
     for name, value in (env or {}).items():
         options += ["--env", f"{name}={value}"]
-    return docker("run", "--rm", *options, APP_IMAGE, *command, check=False)
+    return run(["docker", "run", "--rm", *options, APP_IMAGE, *command], check=False)
 
 
 def test_runtime_image_holds_no_tests_dev_tools_or_local_files(stack):
@@ -33,8 +27,8 @@ def test_runtime_image_holds_no_tests_dev_tools_or_local_files(stack):
         "print(sorted(str(p) for p in app.rglob('*') if p.name in\n"
         "    ('tests', 'conftest.py', '.env', '.git', 'e2e', 'node_modules')))\n"
     )
-    result = docker("run", "--rm", "--entrypoint", "python", APP_IMAGE, "-c", script)
-    assert result.stdout.splitlines() == ["[]", "[]"], result.stdout
+    found = docker("run", "--rm", "--entrypoint", "python", APP_IMAGE, "-c", script)
+    assert found.splitlines() == ["[]", "[]"], found
 
 
 def test_runtime_image_has_no_package_installer(stack):
@@ -45,12 +39,12 @@ def test_runtime_image_has_no_package_installer(stack):
         "[ -x \"$(command -v $py)\" ] && $py -c 'import pip' 2>/dev/null "
         '&& echo "$py imports pip"; done; true'
     )
-    result = docker("run", "--rm", "--entrypoint", "sh", APP_IMAGE, "-c", script)
-    assert result.stdout == "", result.stdout
+    found = docker("run", "--rm", "--entrypoint", "sh", APP_IMAGE, "-c", script)
+    assert found == "", found
 
 
 def test_image_runs_as_non_root_with_exec_form_entrypoint(stack):
-    config = json.loads(docker("image", "inspect", APP_IMAGE).stdout)[0]["Config"]
+    config = json.loads(docker("image", "inspect", APP_IMAGE))[0]["Config"]
     assert config["User"] == "10001:10001"
     assert config["Entrypoint"] == ["/app/entrypoint.sh"]
     assert config["Cmd"][0] == "gunicorn"
@@ -58,8 +52,8 @@ def test_image_runs_as_non_root_with_exec_form_entrypoint(stack):
 
 
 def test_no_secret_in_image_config_or_history(stack):
-    config = docker("image", "inspect", APP_IMAGE).stdout
-    history = docker("history", "--no-trunc", APP_IMAGE).stdout
+    config = docker("image", "inspect", APP_IMAGE)
+    history = docker("history", "--no-trunc", APP_IMAGE)
     for text in (config, history):
         for name in ("SECRET_KEY", "JWT_SIGNING_KEY", "PASSWORD", "AWS_SECRET"):
             assert name not in text
@@ -69,8 +63,7 @@ def test_no_secret_in_image_config_or_history(stack):
 
 def test_own_layers_stay_within_budget(stack, record_property):
     def size_mb(image):
-        inspect = docker("image", "inspect", "--format", "{{.Size}}", image)
-        return int(inspect.stdout) / 1e6
+        return int(docker("image", "inspect", "--format", "{{.Size}}", image)) / 1e6
 
     total_mb = size_mb(APP_IMAGE)
     own_mb = total_mb - size_mb(BASE_IMAGE)

@@ -87,6 +87,12 @@ class ComposeProject:
             options += ["--env", f"{name}={value}"]
         return self.compose("exec", "-T", *options, service, *command, check=check)
 
+    def psql(self, query: str) -> str:
+        """One query by psql in the db container, as the application's user: its
+        rows, one per line, columns separated by |."""
+        script = 'psql -U "$POSTGRES_USER" -d "$POSTGRES_DB" -qAt -F "|" -c "$0"'
+        return self.exec("db", "sh", "-c", script, query).stdout.strip()
+
     def container_ids(self, service: str) -> list[str]:
         return sorted(self.compose("ps", "--quiet", service).stdout.split())
 
