@@ -1,5 +1,6 @@
 """OpenAPI additions: the error contract as a component on every operation."""
 
+from rest_framework.settings import api_settings
 from rest_framework_simplejwt.views import TokenViewBase
 
 ERROR_SCHEMA = {
@@ -52,7 +53,20 @@ def add_text_patterns(result, generator, request, public):
         if name.endswith("Request"):
             for prop in component.get("properties", {}).values():
                 _add_text_pattern(prop)
+    for parameter in _query_parameters(result):
+        # SearchFilter cleans its term with a CharField (NUL refused, blank allowed);
+        # the other query strings (ordering, cursor) take any text.
+        if parameter["name"] == api_settings.SEARCH_PARAM:
+            _add_text_pattern(parameter.get("schema", {}))
     return result
+
+
+def _query_parameters(result):
+    for path_item in result.get("paths", {}).values():
+        for operation in path_item.values():
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "query":
+                    yield parameter
 
 
 def _add_text_pattern(prop):

@@ -30,3 +30,26 @@ def _image(image_format):
 
 for _media_type, _format in FORMATS.items():
     schemathesis.openapi.media_type(_media_type, _image(_format))
+
+
+@schemathesis.hook
+def filter_failure(context, failure, case, response):
+    """Keeps every failure but an ST202 on a form body the schema itself refuses.
+
+    schemathesis's coverage case "Multipart body with custom encoding" (4.32,
+    coverage/_operation.py) fills each required form field it has no strategy for
+    with "", whatever the field's minLength, and calls the body valid; the API
+    rightly refuses the empty title. Any ST202 on a body that does satisfy the
+    schema's string constraints is still reported.
+    """
+    if failure.code != "ST202" or not isinstance(case.body, dict):
+        return True
+    body = case.operation.get_body_for_media_type(case.media_type)
+    properties = body.form_properties if body is not None else {}
+    return not any(
+        _too_short(value, properties.get(name, {})) for name, value in case.body.items()
+    )
+
+
+def _too_short(value, schema):
+    return isinstance(value, str) and len(value) < schema.get("minLength", 0)

@@ -108,3 +108,10 @@ def test_request_strings_carry_drfs_nul_and_blank_rules_as_patterns(schema):
     assert password["pattern"] == r"^[^\u0000]*[^\u0000\d][^\u0000]*$"
     image = components["PostCreateFormRequest"]["properties"]["image"]
     assert "pattern" not in image
+
+
+def test_the_search_parameter_refuses_nul_as_drfs_search_filter_does(schema):
+    parameters = schema["paths"]["/api/v1/posts/"]["get"]["parameters"]
+    by_name = {parameter["name"]: parameter["schema"] for parameter in parameters}
+    assert by_name["search"]["pattern"] == schema_hooks.NO_NUL
+    assert "pattern" not in by_name["ordering"]

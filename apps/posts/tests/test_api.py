@@ -519,3 +519,8 @@ def test_delete_removes_the_post_and_its_files(
     assert response.status_code == 204
     assert not Post.objects.exists()
     assert stored(media_storage) == []
+
+
+def test_a_search_term_with_nul_is_refused_as_the_schema_says(api_client):
+    assert_error(api_client.get(LIST, {"search": "a\x00b"}), 400, "validation_error")
+    assert api_client.get(LIST, {"search": " "}).status_code == 200
