@@ -62,8 +62,11 @@ def stack_environment(port):
         WEB_REPLICAS=str(WEB_REPLICAS),
         # The stack serves plain HTTP on loopback, as the README's quick start does.
         SECURE_SSL_REDIRECT="False",
-        # Room for the suite's own registrations; the limits have unit tests.
+        # Room for the suite's own registrations and logins; the limits have unit
+        # tests. The schema contract alone sends ~100 token requests from this
+        # loopback address, and every later new_user() would then wait out a 429.
         THROTTLE_RATE_REGISTER="1000/hour",
+        THROTTLE_RATE_TOKEN="1000/min",
         # The origin test_browser_cors.py serves a client page from, on a port of its
         # own (a browser's Origin includes the port).
         CORS_ALLOWED_ORIGINS=f"http://127.0.0.1:{_free_port()}",
