@@ -17,6 +17,7 @@ from tests.e2e.observability import (
     WEB_REPLICAS,
     observability_stack,
 )
+from tests.e2e.readme import readme_commands, run_as_user
 from tests.support.metrics import firing, prometheus_api, query, scrape, total
 from tests.support.waits import wait_until
 
@@ -122,3 +123,11 @@ def test_prometheus_discovers_every_replica_and_reads_the_same_total(stack):
 
     wait_until(scraped_total, timeout=60, what=f"Prometheus reads {expected}")
     assert not firing(stack.prometheus_port, "HighErrorRatio")
+
+
+def test_the_readme_commands_show_every_job_up(stack):
+    up, query_up = readme_commands("tests/e2e/test_metrics.py")
+    run_as_user(stack, up)
+    out = run_as_user(stack, query_up).stdout
+    assert f'{{job="web"}} => {WEB_REPLICAS}' in out, out
+    assert '{job="worker"} => 1' in out, out
