@@ -22,7 +22,7 @@ from tests.support.metrics import firing, prometheus_api, query, scrape, total
 from tests.support.waits import wait_until
 
 N = 240
-VIEW = {"view": "posts:post-list", "method": "GET", "status": "200"}
+VIEW = {"view": "post-list", "method": "GET", "status": "200"}
 TASK = "apps.posts.tasks.requeue_stuck_thumbnails"
 # entrypoint.sh's; one file per process and kind of metric.
 METRICS_DIRECTORY = "/tmp/prometheus-metrics"  # noqa: S108 - in the container

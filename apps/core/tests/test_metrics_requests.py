@@ -17,17 +17,17 @@ def requests_of(view, method="GET", status="200"):
 
 
 def test_a_response_is_counted_once_by_view_name_and_timed(api_client, db):
-    before = requests_of("posts:post-list")
+    before = requests_of("post-list")
     timed = sample(
         "django_http_request_duration_seconds_count",
-        view="posts:post-list",
+        view="post-list",
         method="GET",
     )
     assert api_client.get("/api/v1/posts/").status_code == 200
-    assert requests_of("posts:post-list") == before + 1
+    assert requests_of("post-list") == before + 1
     after = sample(
         "django_http_request_duration_seconds_count",
-        view="posts:post-list",
+        view="post-list",
         method="GET",
     )
     assert after == timed + 1
