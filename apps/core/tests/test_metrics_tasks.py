@@ -120,8 +120,7 @@ def test_an_unreachable_broker_is_reported_not_raised():
     assert values == {("celery_broker_up", None): 0}
 
 
-def test_a_real_published_message_carries_its_age(broker, settings):
-    settings.CELERY_TASK_ALWAYS_EAGER = False
+def test_a_real_published_message_carries_its_age(broker):
     with app.connection_for_write() as connection:
         succeeds.apply_async(queue=QUEUE, connection=connection)
     values = collected(BrokerQueues(queues_of(QUEUE)))
