@@ -31,9 +31,11 @@ def drill_rules(directory):
             if rule.get("alert") == "CeleryQueueBacklog":
                 assert "> 300" in rule["expr"]
                 rule["expr"] = rule["expr"].replace("> 300", f"> {BACKLOG_SECONDS}")
-    (directory / "drf.yml").write_text(yaml.safe_dump(rules))
+    # Prometheus loads every file of the rules directory: the override stays out.
+    (directory / "rules").mkdir(mode=0o755)
+    (directory / "rules" / "drf.yml").write_text(yaml.safe_dump(rules))
     override = directory / "drill.compose.yml"
-    mount = f"{directory}:/etc/prometheus/rules:ro"
+    mount = f"{directory / 'rules'}:/etc/prometheus/rules:ro"
     override.write_text(
         yaml.safe_dump({"services": {"prometheus": {"volumes": [mount]}}})
     )
