@@ -83,7 +83,23 @@ lint: venv ## Every pre-commit hook on every file: ruff, hadolint, shellcheck, C
 hooks: venv ## Install the git pre-commit hook (the same checks as make lint, on the files a commit changes)
 	$(BIN)/pre-commit install
 
-test: lint test-unit test-e2e test-pipeline test-bench-smoke ## THE test command: lint, unit, e2e, pipeline, bench smoke
+test: lint test-rules test-unit test-e2e test-pipeline test-bench-smoke ## THE test command: lint, rules, unit, e2e, pipeline, bench smoke
+
+# --- Prometheus rules (docker/prometheus/) ------------------------------------------
+.PHONY: test-rules drill-alerts
+
+# promtool from Debian's prometheus package, the one the prometheus image runs
+# (a few seconds; installed on the first run).
+test-rules: ## Unit tests of the Prometheus recording and alerting rules (promtool)
+	@command -v promtool >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus; }
+	config="$$(mktemp)"; trap 'rm -f "$$config"' EXIT; \
+		sed 's/@METRICS_PORT@/9100/' docker/prometheus/prometheus.yml >"$$config"; \
+		promtool check config --syntax-only "$$config"
+	promtool check rules docker/prometheus/rules/*.yml
+	promtool test rules docker/prometheus/tests/*.yml
+
+drill-alerts: venv ## Alert drill (~3 min, Docker): stop the worker with tasks queued, see the backlog alert fire
+	$(BIN)/pytest tests/e2e -m drill -s
 
 # --- GitLab pipeline (.gitlab-ci.yml, deploy/) ---------------------------------------
 # gitlab-ci-local comes from package.json/package-lock.json (`npm ci`); its helper

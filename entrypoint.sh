@@ -9,7 +9,10 @@
 #      (MIGRATE_ON_START=false leaves them to a release job) and collects static
 #      files. `manage.py migrate_locked` holds a PostgreSQL advisory lock, so replicas
 #      that start together apply each migration once, one after the other;
-#   3. execs the command, so it replaces this shell and receives SIGTERM itself.
+#   3. empties the directory of prometheus-client's multiprocess mode, which the
+#      processes of the command (gunicorn's workers, Celery's children) write their
+#      metrics to, so a restarted container counts from zero;
+#   4. execs the command, so it replaces this shell and receives SIGTERM itself.
 set -euo pipefail
 
 # One line on stderr: a JSON record with the application's keys when LOG_FORMAT is
@@ -53,6 +56,15 @@ prepare_web_server() {
   python manage.py collectstatic --noinput --verbosity 0
 }
 
+# A fixed path of the image: /tmp is a tmpfs in every container. Set only now, so
+# the checks and migrations above count nothing of the command's.
+prepare_metrics_directory() {
+  local directory=/tmp/prometheus-metrics
+  rm -rf "${directory}"
+  mkdir -p "${directory}"
+  export PROMETHEUS_MULTIPROC_DIR="${directory}"
+}
+
 main() {
   if [[ $# -eq 0 ]]; then
     log "no command given"
@@ -63,6 +75,7 @@ main() {
     prepare_web_server
     log "starting gunicorn"
   fi
+  prepare_metrics_directory
   exec "$@"
 }
 

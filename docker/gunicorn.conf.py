@@ -222,6 +222,29 @@ def _status_code(resp):
     return int(code) if code.isdigit() else status
 
 
+def when_ready(server):
+    """Serve every worker's metrics from the master, which outlives them all.
+
+    Imported here, not at the top: this file is read before the application, and
+    without preload the master loads no Django; the settings alone are enough.
+    """
+    from django.conf import settings
+
+    from apps.core.metrics.collectors import BrokerQueues, GunicornWorkers
+    from apps.core.metrics.exposition import metrics_serve
+    from config.celery import app
+
+    collectors = [GunicornWorkers(server), BrokerQueues(app)]
+    metrics_serve(port=settings.METRICS_PORT, collectors=collectors)
+
+
+def child_exit(server, worker):
+    # A recycled or crashed worker's counts stay in the totals; its gauges go.
+    from apps.core.metrics.exposition import process_exited
+
+    process_exited(worker.pid)
+
+
 logger_class = (
     JsonLogger if os.environ.get("LOG_FORMAT", "json") == "json" else QuietProbesLogger
 )

@@ -8,6 +8,8 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self):
-        # Connects the Celery signal handlers that carry request ids into tasks,
-        # and registers the configuration checks run before every command.
+        # Connects the Celery signal handlers that carry request ids into tasks
+        # and count tasks, the database connections' query metrics, and registers
+        # the configuration checks run before every command.
         from apps.core import celery_signals, checks  # noqa: F401
+        from apps.core.metrics import requests, tasks  # noqa: F401

@@ -23,6 +23,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
+from apps.core.metrics.requests import cache_lookup
+
 VERSION_KEY = "posts:feed:version"
 _PAGE_PREFIX = "posts:feed:page:"
 
@@ -40,7 +42,9 @@ def cached_page(url: str, build: Callable[[], Any]) -> Any:
     found = cache.get_many([VERSION_KEY, page_key])
     version = found.get(VERSION_KEY) or _start_version()
     entry = found.get(page_key)
-    if version is not None and entry is not None and entry[0] == version:
+    hit = version is not None and entry is not None and entry[0] == version
+    cache_lookup(cache="feed", hit=hit)
+    if hit:
         return entry[1]
     data = build()
     if version is not None:

@@ -40,6 +40,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: it counts and times every response, the health probes' included.
+    "apps.core.metrics.requests.MetricsMiddleware",
     # First, so load balancers reach /healthz and /readyz whatever the Host header,
     # before SecurityMiddleware redirects or CommonMiddleware validates the host.
     "apps.core.middleware.HealthCheckMiddleware",
@@ -342,6 +344,12 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+
+# --- Metrics ----------------------------------------------------------------------
+# Prometheus' endpoint of each web and worker container (apps/core/metrics/), on a
+# port of its own that Nginx never proxies; 0 serves none (the values are still
+# counted).
+METRICS_PORT = env("METRICS_PORT", default=9100, cast=int)
 
 # --- Logging ----------------------------------------------------------------------
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")

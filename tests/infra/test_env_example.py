@@ -182,6 +182,13 @@ def test_nginx_accepts_every_body_the_app_accepts(recorder):
         assert default < nginx_bytes, name
 
 
+def test_prometheus_scrapes_the_apps_metrics_port(recorder):
+    # docker/prometheus/start-prometheus puts it in the scrape configuration.
+    passed = compose()["prometheus"]["environment"]["METRICS_PORT"]
+    ((default, _),) = recorder.reads["METRICS_PORT"]
+    assert passed == f"${{METRICS_PORT:-{default}}}"
+
+
 def test_nginx_checks_its_limit_against_the_apps_upload_default(recorder):
     # nginx/check-limits.sh compares with UPLOAD_MAX_BYTES; compose repeats its
     # default for Nginx, which cannot read the application's settings.

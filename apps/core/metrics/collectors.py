@@ -1,0 +1,88 @@
+"""Values read when Prometheus scrapes: gunicorn's workers and the broker's queues.
+
+Both are collected by the serving process itself, at scrape time, not written to the
+multiprocess files. Every web replica and worker reports the same queues, so the
+rules take their `max`: the queues stay visible while no worker runs.
+"""
+
+import json
+import logging
+import time
+
+import redis
+from prometheus_client.core import GaugeMetricFamily
+
+logger = logging.getLogger(__name__)
+
+
+class GunicornWorkers:
+    """The number of workers gunicorn's master runs now."""
+
+    def __init__(self, arbiter):
+        self.arbiter = arbiter
+
+    def collect(self):
+        yield GaugeMetricFamily(
+            "gunicorn_workers",
+            "Workers gunicorn runs.",
+            value=len(self.arbiter.WORKERS),
+        )
+
+
+class BrokerQueues:
+    """Length and oldest message's age of each Celery queue, read from Redis.
+
+    Kombu's Redis transport pushes on the left and pops on the right, so the
+    oldest message is the last; its age comes from the header the publisher
+    stamps (apps.core.metrics.tasks). A broker that does not answer is
+    `celery_broker_up 0`, not a failed scrape.
+    """
+
+    def __init__(self, app, timeout: float = 1.0):
+        self.app = app
+        self.timeout = timeout
+
+    def queue_names(self):
+        queues = self.app.conf.task_queues or ()
+        return sorted({q.name for q in queues} | {self.app.conf.task_default_queue})
+
+    def collect(self):
+        up = GaugeMetricFamily("celery_broker_up", "Whether the broker answered.")
+        length = GaugeMetricFamily(
+            "celery_queue_length", "Messages waiting in the queue.", labels=["queue"]
+        )
+        age = GaugeMetricFamily(
+            "celery_queue_oldest_message_age_seconds",
+            "Age of the oldest waiting message (0 when empty).",
+            labels=["queue"],
+        )
+        try:
+            self._read(length, age)
+        except redis.RedisError as error:
+            logger.warning("metrics: broker unreachable: %s", error)
+            up.add_metric([], 0)
+            yield up
+            return
+        up.add_metric([], 1)
+        yield from (up, length, age)
+
+    def _read(self, length, age):
+        client = redis.Redis.from_url(
+            self.app.conf.broker_url,
+            socket_timeout=self.timeout,
+            socket_connect_timeout=self.timeout,
+        )
+        with client:
+            for name in self.queue_names():
+                length.add_metric([name], client.llen(name))
+                age.add_metric([name], _age(client.lindex(name, -1)))
+
+
+def _age(message) -> float:
+    if message is None:
+        return 0.0
+    try:
+        published = float(json.loads(message)["headers"]["published_at"])
+    except (ValueError, KeyError, TypeError):
+        return 0.0
+    return max(0.0, time.time() - published)

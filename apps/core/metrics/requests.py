@@ -1,0 +1,96 @@
+"""Request, database and cache metrics of the web processes.
+
+`MetricsMiddleware` comes first in MIDDLEWARE, so it times and counts every
+response, the health probes' included (their view is the probe's name: readiness
+failures are `django_http_requests_total{view="readyz",status="503"}`). Labels stay
+few: the view's name, never the path, and unknown methods as "other".
+"""
+
+import time
+
+from django.db.backends.signals import connection_created
+from prometheus_client import Counter, Histogram
+
+REQUESTS = Counter(
+    "django_http_requests",
+    "HTTP responses, by view, method and status.",
+    ["view", "method", "status"],
+)
+LATENCY = Histogram(
+    "django_http_request_duration_seconds",
+    "Time from the first middleware to the response, by view and method.",
+    ["view", "method"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+QUERIES = Counter(
+    "django_db_queries", "Database queries, by alias and outcome.", ["alias", "outcome"]
+)
+QUERY_TIME = Histogram(
+    "django_db_query_duration_seconds",
+    "Database query time, by alias.",
+    ["alias"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5),
+)
+CACHE = Counter(
+    "django_cache_lookups",
+    "Cache lookups, by cache and result (hit or miss).",
+    ["cache", "result"],
+)
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+PROBES = {"/healthz": "healthz", "/readyz": "readyz"}
+UNRESOLVED = "<unresolved>"
+
+
+class MetricsMiddleware:
+    """Counts and times every response by view, method and status."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        response = self.get_response(request)
+        elapsed = time.perf_counter() - started
+        view = view_label(request)
+        method = request.method if request.method in METHODS else "other"
+        REQUESTS.labels(view, method, str(response.status_code)).inc()
+        LATENCY.labels(view, method).observe(elapsed)
+        return response
+
+
+def view_label(request) -> str:
+    match = getattr(request, "resolver_match", None)
+    if match is not None:
+        return match.view_name
+    return PROBES.get(request.path_info.rstrip("/"), UNRESOLVED)
+
+
+def cache_lookup(*, cache: str, hit: bool) -> None:
+    CACHE.labels(cache, "hit" if hit else "miss").inc()
+
+
+class QueryMetrics:
+    """A connection's execute wrapper: counts and times each query."""
+
+    def __init__(self, alias: str):
+        self.alias = alias
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        outcome = "error"
+        try:
+            result = execute(sql, params, many, context)
+            outcome = "ok"
+            return result
+        finally:
+            QUERIES.labels(self.alias, outcome).inc()
+            QUERY_TIME.labels(self.alias).observe(time.perf_counter() - started)
+
+
+def instrument_connection(sender, connection, **kwargs):
+    """Wraps each new database connection's queries (connection_created)."""
+    if not any(isinstance(w, QueryMetrics) for w in connection.execute_wrappers):
+        connection.execute_wrappers.append(QueryMetrics(connection.alias))
+
+
+connection_created.connect(instrument_connection, dispatch_uid="core.metrics.db")

@@ -1,0 +1,133 @@
+"""Metrics from every replica and worker, exact under multiprocess mode, never public.
+
+N requests through Nginx, spread over two web replicas of three gunicorn workers
+each that recycle every 15 requests, are read back as exactly N, summed over the
+replicas' endpoints and again through Prometheus, which found every replica by
+Docker DNS. Tasks the worker's prefork children run are counted the same way.
+"""
+
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+
+from tests.e2e.observability import (
+    GUNICORN_MAX_REQUESTS,
+    GUNICORN_WORKERS,
+    WEB_REPLICAS,
+    observability_stack,
+)
+from tests.e2e.readme import readme_commands, run_as_user
+from tests.support.metrics import firing, prometheus_api, query, scrape, total
+from tests.support.waits import wait_until
+
+N = 240
+VIEW = {"view": "post-list", "method": "GET", "status": "200"}
+TASK = "apps.posts.tasks.requeue_stuck_thumbnails"
+# entrypoint.sh's; one file per process and kind of metric.
+METRICS_DIRECTORY = "/tmp/prometheus-metrics"  # noqa: S108 - in the container
+
+
+@pytest.fixture(scope="module")
+def stack():
+    with observability_stack() as stack:
+        yield stack
+
+
+def web_total(stack, name, **labels):
+    replicas = range(1, WEB_REPLICAS + 1)
+    return [total(scrape(stack, "web", index), name, **labels) for index in replicas]
+
+
+def test_n_requests_through_nginx_are_counted_exactly_n(stack):
+    before = web_total(stack, "django_http_requests_total", **VIEW)
+    with httpx.Client(base_url=stack.base_url, timeout=15) as client:
+
+        def get(_):
+            return client.get("/api/v1/posts/").status_code
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            statuses = list(pool.map(get, range(N)))
+    assert statuses == [200] * N
+    after = web_total(stack, "django_http_requests_total", **VIEW)
+    counted = [a - b for a, b in zip(after, before, strict=True)]
+    assert sum(counted) == N, counted
+    assert all(counted), f"a replica served none: {counted}"
+    durations = web_total(
+        stack, "django_http_request_duration_seconds_count", view=VIEW["view"]
+    )
+    assert sum(durations) >= N
+    queries = web_total(stack, "django_db_queries_total", outcome="ok")
+    assert all(queries)
+
+
+def test_recycled_workers_keep_their_counts_and_drop_their_gauges(stack):
+    # Each replica's N/2 requests outnumber its workers' max_requests several
+    # times: workers were recycled, and the exact total above still held.
+    assert N / WEB_REPLICAS > GUNICORN_WORKERS * GUNICORN_MAX_REQUESTS
+    for index in range(1, WEB_REPLICAS + 1):
+        files = stack.exec("web", "ls", METRICS_DIRECTORY, index=index)
+        counters = [f for f in files.stdout.split() if f.startswith("counter_")]
+        assert len(counters) > GUNICORN_WORKERS, counters
+        samples = scrape(stack, "web", index)
+        assert total(samples, "gunicorn_workers") == GUNICORN_WORKERS
+
+
+def test_tasks_run_by_prefork_children_are_counted(stack):
+    before = scrape(stack, "worker")
+    script = (
+        "from apps.posts.tasks import requeue_stuck_thumbnails as t\n"
+        "for _ in range(5): t.delay()"
+    )
+    stack.exec("web", "python", "manage.py", "shell", "-c", script)
+
+    def counted():
+        now = scrape(stack, "worker")
+        done = total(now, "celery_tasks_succeeded_total", task=TASK)
+        return done - total(before, "celery_tasks_succeeded_total", task=TASK) == 5
+
+    wait_until(counted, timeout=60, what="5 tasks succeeded")
+    after = scrape(stack, "worker")
+    started = total(after, "celery_tasks_started_total", task=TASK)
+    assert started - total(before, "celery_tasks_started_total", task=TASK) == 5
+    assert total(after, "celery_queue_length", queue="celery") == 0
+    assert total(after, "celery_broker_up") == 1
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/metrics", "/metrics/", "/prometheus", "/prometheus/metrics", "/-/metrics",
+     "/api/metrics", "/internal/metrics", "/:9100/metrics"],
+)  # fmt: skip
+def test_metrics_are_not_reachable_through_nginx(stack, path):
+    response = httpx.get(stack.base_url + path, timeout=10)
+    assert response.status_code == 404
+    assert "django_http_requests_total" not in response.text
+
+
+def test_prometheus_discovers_every_replica_and_reads_the_same_total(stack):
+    def targets_up():
+        active = prometheus_api(stack.prometheus_port, "targets")["activeTargets"]
+        up = [t["labels"]["job"] for t in active if t["health"] == "up"]
+        return up.count("web") == WEB_REPLICAS and up.count("worker") == 1
+
+    wait_until(targets_up, timeout=60, what="2 web and 1 worker targets up")
+    expected = sum(web_total(stack, "django_http_requests_total", **VIEW))
+    selector = ",".join(f'{k}="{v}"' for k, v in VIEW.items())
+
+    def scraped_total():
+        result = query(
+            stack.prometheus_port, f"sum(django_http_requests_total{{{selector}}})"
+        )
+        return result and result[0][1] == expected
+
+    wait_until(scraped_total, timeout=60, what=f"Prometheus reads {expected}")
+    assert not firing(stack.prometheus_port, "HighErrorRatio")
+
+
+def test_the_readme_commands_show_every_job_up(stack):
+    up, query_up = readme_commands("tests/e2e/test_metrics.py")
+    run_as_user(stack, up)
+    out = run_as_user(stack, query_up).stdout
+    assert f'{{job="web"}} => {WEB_REPLICAS}' in out, out
+    assert '{job="worker"} => 1' in out, out
