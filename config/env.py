@@ -25,11 +25,15 @@ env = Config(
 
 
 def _lookup(name):
-    """A variable's raw value from the process env or `.env`, None when unset."""
+    """A variable's raw value from the process env or `.env`; None when unset or empty.
+
+    Empty counts as unset so that a deploy file can blank out a variable a base file
+    sets (compose's `!reset` does not reach into merged mappings).
+    """
     if name in os.environ:
-        return os.environ[name]
+        return os.environ[name] or None
     if name in env.repository:
-        return env.repository[name]
+        return env.repository[name] or None
     return None
 
 

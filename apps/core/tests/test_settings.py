@@ -194,3 +194,13 @@ def test_a_missing_secret_file_stops_startup_naming_the_variable(tmp_path):
     )
     assert result.returncode != 0
     assert f"JWT_SIGNING_KEY_FILE={missing} cannot be read" in result.stderr
+
+
+def test_an_empty_variable_beside_its_file_counts_as_unset(tmp_path):
+    (tmp_path / "key").write_text("from-file-" + "k" * 50)
+    result = run_django(
+        ["-c", f"{SETUP}; from django.conf import settings as s; print(s.SECRET_KEY)"],
+        {**PRODUCTION_ENV, "SECRET_KEY": "", "SECRET_KEY_FILE": str(tmp_path / "key")},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "from-file-" + "k" * 50
