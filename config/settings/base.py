@@ -12,10 +12,10 @@ from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from whitenoise.compress import Compressor
 
-from config.env import BASE_DIR, Csv, env
+from config.env import BASE_DIR, Csv, env, secret
 
 # --- Core -------------------------------------------------------------------------
-SECRET_KEY = env("SECRET_KEY")
+SECRET_KEY = secret("SECRET_KEY")
 DEBUG = env("DEBUG", default=False, cast=bool)
 ALLOWED_HOSTS = env("ALLOWED_HOSTS", default="localhost,127.0.0.1", cast=Csv())
 CSRF_TRUSTED_ORIGINS = env("CSRF_TRUSTED_ORIGINS", default="", cast=Csv())
@@ -82,7 +82,7 @@ TEMPLATES = [
 # --- Backing services -------------------------------------------------------------
 DATABASES = {
     "default": dj_database_url.parse(
-        env("DATABASE_URL"),
+        secret("DATABASE_URL"),
         conn_max_age=env("DB_CONN_MAX_AGE", default=60, cast=int),
         # Django's PostgreSQL backend, whose health check of a reused connection
         # is a socket poll instead of a query (apps/core/db/base.py says why).
@@ -95,7 +95,7 @@ DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env(
     "DB_CONNECT_TIMEOUT", default=3, cast=int
 )
 
-REDIS_URL = env("REDIS_URL", default="redis://localhost:6379/0")
+REDIS_URL = secret("REDIS_URL", default="redis://localhost:6379/0")
 REDIS_TIMEOUT = env("REDIS_TIMEOUT", default=0.5, cast=float)
 # django-redis, failing open: with Redis unreachable a read misses (returning the
 # caller's default, which DRF's throttles rely on) and a write does nothing, so
@@ -129,7 +129,7 @@ AUTH_PASSWORD_VALIDATORS = [
     )
 ]
 
-JWT_SIGNING_KEY = env("JWT_SIGNING_KEY")
+JWT_SIGNING_KEY = secret("JWT_SIGNING_KEY")
 if not JWT_SIGNING_KEY.strip():
     # PyJWT would sign with "" and only warn; an empty line in .env is no key.
     raise ImproperlyConfigured("JWT_SIGNING_KEY must not be empty.")
@@ -219,7 +219,7 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- Celery -----------------------------------------------------------------------
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
+CELERY_BROKER_URL = secret("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_TASK_IGNORE_RESULT = True
 # At-least-once delivery: a task is acknowledged after it finishes, and put back on
 # the queue if the worker dies mid-task. Tasks must therefore be idempotent.
@@ -269,7 +269,7 @@ EMAIL_BACKEND = env(
 EMAIL_HOST = env("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env("EMAIL_PORT", default=25, cast=int)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
-EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_HOST_PASSWORD = secret("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env("EMAIL_USE_TLS", default=False, cast=bool)
 EMAIL_USE_SSL = env("EMAIL_USE_SSL", default=False, cast=bool)
 # Seconds an SMTP call may block a worker (Django's default is no limit).
@@ -288,8 +288,8 @@ MEDIA_ROOT = str(BASE_DIR / env("MEDIA_ROOT", default="media"))
 AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
 AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL", default="") or None
 AWS_S3_REGION_NAME = env("AWS_S3_REGION_NAME", default="us-east-1")
-AWS_ACCESS_KEY_ID = env("AWS_ACCESS_KEY_ID", default="") or None
-AWS_SECRET_ACCESS_KEY = env("AWS_SECRET_ACCESS_KEY", default="") or None
+AWS_ACCESS_KEY_ID = secret("AWS_ACCESS_KEY_ID", default="") or None
+AWS_SECRET_ACCESS_KEY = secret("AWS_SECRET_ACCESS_KEY", default="") or None
 AWS_S3_CUSTOM_DOMAIN = env("AWS_S3_CUSTOM_DOMAIN", default="") or None
 AWS_S3_URL_PROTOCOL = env("AWS_S3_URL_PROTOCOL", default="https:")
 AWS_QUERYSTRING_AUTH = env("AWS_QUERYSTRING_AUTH", default=True, cast=bool)

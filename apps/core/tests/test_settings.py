@@ -18,6 +18,8 @@ PRODUCTION_ENV = {
     "SECURE_SSL_REDIRECT": "True",
 }
 
+SETUP = "import django; django.setup()"
+
 
 def run_django(code_or_args, env_overrides, drop=()):
     env = {k: v for k, v in os.environ.items() if k not in drop}
@@ -144,3 +146,61 @@ def test_s3_client_calls_are_bounded_by_the_configured_timeout():
     assert config.connect_timeout == settings.AWS_S3_CLIENT_TIMEOUT
     assert config.read_timeout == settings.AWS_S3_CLIENT_TIMEOUT
     assert config.retries["max_attempts"] == 3
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "SECRET_KEY",
+        "JWT_SIGNING_KEY",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "CELERY_BROKER_URL",
+        "EMAIL_HOST_PASSWORD",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+    ],
+)
+def test_each_secret_is_read_from_the_file_its_name_file_variable_names(name, tmp_path):
+    value = "postgres://app:from-file@db.invalid:5432/app"
+    (tmp_path / "secret").write_text(value + "\n")
+    setting = "DATABASES['default']['PASSWORD']" if name == "DATABASE_URL" else name
+    result = run_django(
+        ["-c", f"{SETUP}; from django.conf import settings as s; print(s.{setting})"],
+        {**PRODUCTION_ENV, f"{name}_FILE": str(tmp_path / "secret")},
+        drop=(name,),
+    )
+    assert result.returncode == 0, result.stderr
+    expected = "from-file" if name == "DATABASE_URL" else value
+    assert result.stdout.strip() == expected
+
+
+def test_a_secret_set_both_ways_stops_startup_naming_it(tmp_path):
+    (tmp_path / "key").write_text("from-file-" + "k" * 50)
+    result = run_django(
+        ["-c", "import django; django.setup()"],
+        {**PRODUCTION_ENV, "SECRET_KEY_FILE": str(tmp_path / "key")},
+    )
+    assert result.returncode != 0
+    assert "Set SECRET_KEY or SECRET_KEY_FILE, not both." in result.stderr
+
+
+def test_a_missing_secret_file_stops_startup_naming_the_variable(tmp_path):
+    missing = tmp_path / "absent"
+    result = run_django(
+        ["-c", "import django; django.setup()"],
+        {**PRODUCTION_ENV, "JWT_SIGNING_KEY_FILE": str(missing)},
+        drop=("JWT_SIGNING_KEY",),
+    )
+    assert result.returncode != 0
+    assert f"JWT_SIGNING_KEY_FILE={missing} cannot be read" in result.stderr
+
+
+def test_an_empty_variable_beside_its_file_counts_as_unset(tmp_path):
+    (tmp_path / "key").write_text("from-file-" + "k" * 50)
+    result = run_django(
+        ["-c", f"{SETUP}; from django.conf import settings as s; print(s.SECRET_KEY)"],
+        {**PRODUCTION_ENV, "SECRET_KEY": "", "SECRET_KEY_FILE": str(tmp_path / "key")},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "from-file-" + "k" * 50
