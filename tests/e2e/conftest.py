@@ -67,6 +67,11 @@ def stack_environment(port):
         # loopback address, and every later new_user() would then wait out a 429.
         THROTTLE_RATE_REGISTER="1000/hour",
         THROTTLE_RATE_TOKEN="1000/min",
+        # test_disposability.py holds uploads on a paused object store while it
+        # stops web: at the 5 s default each S3 call times out and retries, so the
+        # uploads leave and rejoin the store's socket table and never all wait at
+        # once on a busy machine (the default and its use have unit tests).
+        AWS_S3_CLIENT_TIMEOUT="30",
         # The origin test_browser_cors.py serves a client page from, on a port of its
         # own (a browser's Origin includes the port).
         CORS_ALLOWED_ORIGINS=f"http://127.0.0.1:{_free_port()}",

@@ -76,7 +76,7 @@ def stop_web_with_uploads_in_flight(stack, headers):
                 for _ in range(IN_FLIGHT)
             ]
             wait_until(
-                lambda: requests_waiting_on(stack, "s3", S3_PORT) >= IN_FLIGHT,
+                lambda: all_waiting_on_storage(stack, uploads),
                 timeout=60,
                 what=f"{IN_FLIGHT} uploads waiting on storage",
             )
@@ -94,6 +94,13 @@ def stop_web_with_uploads_in_flight(stack, headers):
         results = [future.result(timeout=120) for future in uploads]
     stopping.join()
     return results
+
+
+def all_waiting_on_storage(stack, uploads):
+    """True once every upload waits on the paused store; fails if one has ended."""
+    ended = [upload.result() for upload in uploads if upload.done()]
+    assert not ended, f"uploads ended before storage came back: {ended}"
+    return requests_waiting_on(stack, "s3", S3_PORT) >= len(uploads)
 
 
 def test_stopping_web_finishes_requests_in_flight_and_it_starts_again_fast(
