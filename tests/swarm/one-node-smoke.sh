@@ -2,10 +2,11 @@
 # One-node Swarm smoke test of deploy/stack.yml: a dockerd of its own in network
 # namespace drfsw1 (10.213.7.11 on bridge drfswbr0), the stack deployed on it, web
 # healthy and /healthz answered through Nginx. Tears everything down, also on
-# failure. A first step towards issue 13's three-node harness. Last run: every
-# service scheduled, Nginx answered 502 (db exits: "superuser password is not
-# specified" with POSTGRES_PASSWORD="" beside POSTGRES_PASSWORD_FILE), so web never
-# resolved db.
+# failure. A first step towards issue 13's three-node harness. Last run: db
+# initialises from its Docker secret (tests/swarm/postgres-file-env) and runs, /tmp
+# is a tmpfs mount in the app containers, but web still exits in collectstatic
+# ("Permission denied: '/app/staticfiles/admin'": the Swarm tmpfs mount's mode is
+# not yet right for uid 10001), so Nginx answers 502.
 # Run as root, under the Docker lock: flock /tmp/drf-docker.lock tests/swarm/one-node-smoke.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -41,6 +42,7 @@ SECRET_KEY=- JWT_SIGNING_KEY=- POSTGRES_PASSWORD=- \
   docker compose --project-name drfsw --file docker-compose.yml \
   --file "/tmp/drfsw-${tag}.yml" build --quiet web
 docker tag drf-reference-nginx:latest "drf-reference-nginx:${tag}"
+docker build --quiet --tag "drf-swarm-postgres:${tag}" tests/swarm/postgres-file-env >/dev/null
 
 mkdir -p "${root}"
 ip link add "${bridge}" type bridge
@@ -64,8 +66,10 @@ d=(docker -H "${sock}")
 for _ in $(seq 60); do "${d[@]}" info >/dev/null 2>&1 && break; sleep 0.5; done
 
 start=$(date +%s)
-docker save "drf-reference-app:${tag}" "drf-reference-nginx:${tag}" postgres:17 redis:8 \
-  | "${d[@]}" load -q >/dev/null
+docker save "drf-reference-app:${tag}" "drf-reference-nginx:${tag}" \
+  "drf-swarm-postgres:${tag}" redis:8 | "${d[@]}" load -q >/dev/null
+# The stack names the official postgres:17; see tests/swarm/postgres-file-env.
+"${d[@]}" tag "drf-swarm-postgres:${tag}" postgres:17
 "${d[@]}" swarm init --advertise-addr "${addr}" >/dev/null
 node="$("${d[@]}" node ls -q)"
 "${d[@]}" node update --label-add drf.db=true --label-add drf.redis=true "${node}" >/dev/null
@@ -82,16 +86,22 @@ APP_IMAGE=drf-reference-app NGINX_IMAGE=drf-reference-nginx IMAGE_TAG="${tag}" \
   AWS_S3_ENDPOINT_URL='' SECURE_SSL_REDIRECT=False NGINX_FORWARDED_PROTO=http \
   WEB_REPLICAS=2 WORKER_REPLICAS=1 \
   deploy/stack-config.sh >"${root}/stack.yml"
-"${d[@]}" stack deploy --detach=true -c "${root}/stack.yml" drf >/dev/null
+"${d[@]}" stack deploy --detach=true --resolve-image never -c "${root}/stack.yml" drf >/dev/null
 
 code=000
-for _ in $(seq 150); do
-  code="$(curl -s -o /dev/null -w '%{http_code}' -H 'Host: localhost' "http://${addr}:8080/healthz" || true)"
+# Bounded: 120 tries of at most 5 + 2 s (Nginx holds a request up to its 60 s
+# proxy_read_timeout while web is not up).
+for _ in $(seq 120); do
+  code="$(curl -s --max-time 5 -o /dev/null -w '%{http_code}' -H 'Host: localhost' \
+    "http://${addr}:8080/healthz" || true)"
   [[ "${code}" == 200 ]] && break
   sleep 2
 done
 "${d[@]}" service ls
 if [[ "${code}" != 200 ]]; then
+  mapfile -t services < <("${d[@]}" service ls -q)
+  "${d[@]}" service ps --no-trunc --format '{{.Name}} {{.CurrentState}} {{.Error}}' \
+    "${services[@]}" | head -40
   for s in migrate web nginx db; do "${d[@]}" service ps --no-trunc drf_${s} | tail -3; "${d[@]}" service logs --raw drf_${s} 2>&1 | tail -15; done
   echo "one-node smoke: FAILED, /healthz gave ${code}" >&2
   exit 1
