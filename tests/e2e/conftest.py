@@ -72,6 +72,10 @@ def stack_environment(port):
         # uploads leave and rejoin the store's socket table and never all wait at
         # once on a busy machine (the default and its use have unit tests).
         AWS_S3_CLIENT_TIMEOUT="30",
+        # ...and those uploads hold their sync workers for as long as the store is
+        # paused: past GUNICORN_TIMEOUT's 30 s default the arbiter aborts them with
+        # gunicorn's own 500 page (CI saw 4 of 6). Nginx's 60 s read timeout caps them.
+        GUNICORN_TIMEOUT="75",
         # The origin test_browser_cors.py serves a client page from, on a port of its
         # own (a browser's Origin includes the port).
         CORS_ALLOWED_ORIGINS=f"http://127.0.0.1:{_free_port()}",
