@@ -83,8 +83,9 @@ def test_three_replicas_started_together_applied_each_migration_once(stack):
     duplicates = {name for name in applied if applied.count(name) > 1}
     assert not duplicates, f"applied more than once: {duplicates}"
     assert not [line for line in logs if "Traceback" in line]
-    # The replicas really did overlap: at least one waited for the lock.
-    assert any("Another process is migrating" in line for line in logs)
+    # Whether the replicas reach the lock together is up to start-up timing (on a
+    # fast run the first had finished before the others asked: CI of 3b51177), so
+    # the waiting itself is pinned by apps/core/tests/test_commands.py.
     assert len(stack.container_ids("web")) == WEB_REPLICAS
 
 
