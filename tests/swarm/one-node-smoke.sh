@@ -102,7 +102,7 @@ if [[ "${code}" != 200 ]]; then
   mapfile -t services < <("${d[@]}" service ls -q)
   "${d[@]}" service ps --no-trunc --format '{{.Name}} {{.CurrentState}} {{.Error}}' \
     "${services[@]}" | head -40
-  for s in migrate web nginx db; do "${d[@]}" service ps --no-trunc drf_${s} | tail -3; "${d[@]}" service logs --raw drf_${s} 2>&1 | tail -15; done
+  for s in migrate web nginx db; do "${d[@]}" service logs --raw "drf_${s}" 2>&1 | tail -15; done
   echo "one-node smoke: FAILED, /healthz gave ${code}" >&2
   exit 1
 fi
