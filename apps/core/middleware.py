@@ -1,6 +1,7 @@
 """Middleware for health probes and request ids."""
 
 from apps.core import views
+from apps.core.probes import probe_name
 from apps.core.request_id import (
     clean_request_id,
     reset_request_id,
@@ -18,15 +19,13 @@ class HealthCheckMiddleware:
     they are answered: they have no URL route, so other methods are a 404.
     """
 
-    PROBES = {"/healthz": views.healthz, "/readyz": views.readyz}
-
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        probe = self.PROBES.get(request.path_info.rstrip("/"))
+        probe = probe_name(request)
         if probe is not None and request.method in ("GET", "HEAD"):
-            return probe(request)
+            return getattr(views, probe)(request)
         return self.get_response(request)
 
 

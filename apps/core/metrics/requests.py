@@ -11,6 +11,8 @@ import time
 from django.db.backends.signals import connection_created
 from prometheus_client import Counter, Histogram
 
+from apps.core.probes import probe_name
+
 REQUESTS = Counter(
     "django_http_requests",
     "HTTP responses, by view, method and status.",
@@ -37,7 +39,6 @@ CACHE = Counter(
     ["cache", "result"],
 )
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
-PROBES = {"/healthz": "healthz", "/readyz": "readyz"}
 UNRESOLVED = "<unresolved>"
 
 
@@ -62,7 +63,7 @@ def view_label(request) -> str:
     match = getattr(request, "resolver_match", None)
     if match is not None:
         return match.view_name
-    return PROBES.get(request.path_info.rstrip("/"), UNRESOLVED)
+    return probe_name(request) or UNRESOLVED
 
 
 def cache_lookup(*, cache: str, hit: bool) -> None:
