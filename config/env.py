@@ -25,16 +25,12 @@ env = Config(
 
 
 def _lookup(name):
-    """A variable's raw value from the process env or `.env`; None when unset or empty.
+    """A variable's raw value by decouple's own lookup; None when unset or empty.
 
     Empty counts as unset so that a deploy file can blank out a variable a base file
     sets (compose's `!reset` does not reach into merged mappings).
     """
-    if name in os.environ:
-        return os.environ[name] or None
-    if name in env.repository:
-        return env.repository[name] or None
-    return None
+    return env(name, default="") or None
 
 
 def secret(name, default=undefined, cast=undefined):
