@@ -55,9 +55,12 @@ RUN groupadd --system --gid 10001 app \
 WORKDIR /app
 COPY --from=builder /opt/venv /opt/venv
 # Code stays owned by root (the app user cannot modify it); only the directory
-# collectstatic writes to belongs to the app user.
+# collectstatic writes to belongs to the app user. It is also world-writable with
+# the sticky bit, as /tmp is: a Swarm tmpfs mount over it takes this directory's
+# mode and root as owner, whatever mode the stack file asks for (seen on Docker
+# 20.10), and compose's tmpfs sets the owner itself.
 COPY --from=source /src /app
-RUN mkdir -p /app/staticfiles && chown app:app /app/staticfiles
+RUN install -d -o app -g app -m 1777 /app/staticfiles
 USER 10001:10001
 EXPOSE 8000
 ENTRYPOINT ["/app/entrypoint.sh"]

@@ -1,12 +1,10 @@
 #!/usr/bin/env bash
 # One-node Swarm smoke test of deploy/stack.yml: a dockerd of its own in network
-# namespace drfsw1 (10.213.7.11 on bridge drfswbr0), the stack deployed on it, web
-# healthy and /healthz answered through Nginx. Tears everything down, also on
-# failure. A first step towards issue 13's three-node harness. Last run: db
-# initialises from its Docker secret (tests/swarm/postgres-file-env) and runs, /tmp
-# is a tmpfs mount in the app containers, but web still exits in collectstatic
-# ("Permission denied: '/app/staticfiles/admin'": the Swarm tmpfs mount's mode is
-# not yet right for uid 10001), so Nginx answers 502.
+# namespace drfsw1 (10.213.7.11 on bridge drfswbr0), the stack deployed on it, every
+# service at its replica count, and the account flow (register, token, /users/me/
+# on both web replicas) through Nginx; no secret value in `docker service inspect`.
+# Tears everything down, also on failure. A first step towards issue 13's
+# three-node harness.
 # Run as root, under the Docker lock: flock /tmp/drf-docker.lock tests/swarm/one-node-smoke.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -97,15 +95,45 @@ for _ in $(seq 120); do
   [[ "${code}" == 200 ]] && break
   sleep 2
 done
-"${d[@]}" service ls
-if [[ "${code}" != 200 ]]; then
+fail() {
   mapfile -t services < <("${d[@]}" service ls -q)
+  "${d[@]}" service ls
   "${d[@]}" service ps --no-trunc --format '{{.Name}} {{.CurrentState}} {{.Error}}' \
     "${services[@]}" | head -40
   for s in migrate web nginx db; do "${d[@]}" service logs --raw "drf_${s}" 2>&1 | tail -15; done
-  echo "one-node smoke: FAILED, /healthz gave ${code}" >&2
+  echo "one-node smoke: FAILED, $*" >&2
   exit 1
-fi
+}
+[[ "${code}" == 200 ]] || fail "/healthz gave ${code}"
+
+# Every long-running service at its replica count (healthy, for those with a
+# healthcheck), bounded at 60 tries of 2 s.
+want="drf_beat 1/1 drf_db 1/1 drf_nginx 1/1 drf_redis 1/1 drf_web 2/2 drf_worker 1/1"
+for _ in $(seq 60); do
+  have="$("${d[@]}" service ls --format '{{.Name}} {{.Replicas}}' | grep -v drf_migrate \
+    | sed -E 's/ \(max [0-9]+ per node\)//' | sort | tr '\n' ' ')"
+  [[ "${have% }" == "${want}" ]] && break
+  sleep 2
+done
+[[ "${have% }" == "${want}" ]] || fail "services are ${have}, not ${want}"
+converged=$(($(date +%s) - start))
+
+# The account flow through Nginx: PostgreSQL, the secrets and the JWT key in use.
+api() { curl -s --max-time 10 -H 'Host: localhost' -H 'Content-Type: application/json' "$@"; }
+url="http://${addr}:8080/api/v1"
+creds='{"email": "swarm@example.com", "password": "correct-horse-battery"}'
+code="$(api -o /dev/null -w '%{http_code}' -X POST "${url}/auth/register/" -d "${creds}")"
+[[ "${code}" == 201 ]] || fail "register gave ${code}"
+access="$(api -X POST "${url}/auth/token/" -d "${creds}" \
+  | python3 -c 'import json, sys; print(json.load(sys.stdin)["access"])')" \
+  || fail "no access token"
+# Several calls, so both web replicas (DNS round robin in Nginx) check the token.
+for _ in 1 2 3 4; do
+  code="$(api -o /dev/null -w '%{http_code}' -H "Authorization: Bearer ${access}" \
+    "${url}/users/me/")"
+  [[ "${code}" == 200 ]] || fail "/users/me/ gave ${code}"
+done
 leaked="$("${d[@]}" service inspect drf_web drf_worker drf_beat drf_db drf_migrate | grep -c -F "${pw}" || true)"
-echo "one-node smoke: healthz=200 after $(($(date +%s) - start)) s, secret in service inspect: ${leaked} times"
+echo "one-node smoke: converged after ${converged} s, account flow 201/200/4x200," \
+  "secret in service inspect: ${leaked} times"
 [[ "${leaked}" == 0 ]]
