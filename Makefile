@@ -83,7 +83,7 @@ lint: venv ## Every pre-commit hook on every file: ruff, hadolint, shellcheck, C
 hooks: venv ## Install the git pre-commit hook (the same checks as make lint, on the files a commit changes)
 	$(BIN)/pre-commit install
 
-test: lint test-rules test-unit test-e2e test-pipeline test-bench-smoke ## THE test command: lint, rules, unit, e2e, pipeline, bench smoke
+test: lint test-rules test-unit test-e2e test-swarm test-pipeline test-bench-smoke ## THE test command: lint, rules, unit, e2e, Swarm, pipeline, bench smoke
 
 # --- Prometheus rules (docker/prometheus/) ------------------------------------------
 .PHONY: test-rules drill-alerts
@@ -138,7 +138,7 @@ pipeline-jobs: pipeline-tools ## Run the lint and test jobs of .gitlab-ci.yml un
 test-pipeline: pipeline-check test-deploy pipeline-jobs ## The GitLab pipeline: static checks, a real deploy, its lint and test jobs
 
 # --- Container stack: docker-compose.yml, tests in containers and through Nginx ---
-.PHONY: test-unit test-e2e test-contract
+.PHONY: test-unit test-e2e test-contract test-swarm
 
 # The test database survives between runs and is recreated when migrations,
 # settings or locks changed: docker/test-unit.sh. ARGS replace the command, e.g.
@@ -183,6 +183,9 @@ soak: venv ## 10 minutes of mixed load at 80% of capacity, resources charted
 
 drills: venv ## Fault drills against the benchmark stack; adds their lines to docs/benchmarks
 	$(BIN)/python -m bench drills $(BENCH_ARGS)
+
+test-swarm: ## deploy/stack.yml on a 3-node Swarm of local engines: flow, rolling update, rollback (~8 min, root)
+	timeout -s INT 1500 flock /tmp/drf-docker.lock tests/swarm/stack-test.sh
 
 test-bench-smoke: venv ## Smoke test of the benchmark and drill harness (~2 min, Docker)
 	$(BIN)/pytest tests/bench

@@ -1,0 +1,138 @@
+# Sourced by the Swarm tests: Docker engines of their own, one per network
+# namespace (drfsw<N>, 10.213.7.1<N> on bridge drfswbr0), which can form a Swarm
+# here where privileged containers (Docker-in-Docker) cannot start. Everything is
+# named so swarm_teardown can remove it, also after a failed or interrupted run.
+# shellcheck shell=bash
+
+SWARM_BRIDGE=drfswbr0
+SWARM_ROOT=/tmp/drfsw
+SWARM_TAG=swarm-smoke
+
+swarm_addr() { echo "10.213.7.1$1"; }
+swarm_sock() { echo "unix://${SWARM_ROOT}/drfsw$1/docker.sock"; }
+# docker against node N's engine: sd 1 service ls
+sd() { local n="$1"; shift; docker -H "$(swarm_sock "${n}")" "$@"; }
+
+swarm_teardown() {
+  local dir pid
+  for dir in "${SWARM_ROOT}"/drfsw*; do
+    [[ -f "${dir}/docker.pid" ]] || continue
+    pid="$(cat "${dir}/docker.pid")"
+    kill "${pid}" 2>/dev/null || true
+    for _ in $(seq 60); do kill -0 "${pid}" 2>/dev/null || break; sleep 0.5; done
+    kill -9 "${pid}" 2>/dev/null || true
+  done
+  { grep -o " ${SWARM_ROOT}/[^ ]*" /proc/mounts || true; } | sort -r | while read -r m; do
+    umount -l "${m}" 2>/dev/null || true
+  done
+  { ip netns list | grep -o '^drfsw[0-9]*' || true; } | while read -r ns; do
+    ip netns del "${ns}"
+  done
+  ip link del "${SWARM_BRIDGE}" 2>/dev/null || true
+  while iptables -D DOCKER-USER -i "${SWARM_BRIDGE}" -j ACCEPT 2>/dev/null; do :; done
+  while iptables -D DOCKER-USER -o "${SWARM_BRIDGE}" -j ACCEPT 2>/dev/null; do :; done
+  rm -rf "${SWARM_ROOT}"
+}
+
+# This checkout's images under a tag of their own (the shared :latest may be
+# another checkout's). The app image is compose's build, so a cache hit after the
+# e2e tests.
+swarm_build_images() {
+  printf 'services:\n  web:\n    image: drf-reference-app:%s\n' "${SWARM_TAG}" \
+    >"/tmp/drfsw-${SWARM_TAG}.yml"
+  SECRET_KEY=- JWT_SIGNING_KEY=- POSTGRES_PASSWORD=- \
+    docker compose --project-name drfsw --file docker-compose.yml \
+    --file "/tmp/drfsw-${SWARM_TAG}.yml" build --quiet web
+  docker tag drf-reference-nginx:latest "drf-reference-nginx:${SWARM_TAG}"
+  docker build --quiet --tag "drf-swarm-postgres:${SWARM_TAG}" \
+    tests/swarm/postgres-file-env >/dev/null
+}
+
+swarm_bridge_up() {
+  mkdir -p "${SWARM_ROOT}"
+  ip link add "${SWARM_BRIDGE}" type bridge
+  ip addr add 10.213.7.1/24 dev "${SWARM_BRIDGE}"
+  ip link set "${SWARM_BRIDGE}" up
+  iptables -I DOCKER-USER -i "${SWARM_BRIDGE}" -j ACCEPT
+  iptables -I DOCKER-USER -o "${SWARM_BRIDGE}" -j ACCEPT
+}
+
+# Node N: its namespace, its engine (started in the background), the images loaded.
+swarm_node_up() {
+  local n="$1" ns="drfsw$1" dir="${SWARM_ROOT}/drfsw$1"
+  mkdir -p "${dir}"
+  ip netns add "${ns}"
+  ip link add "${ns}-h" type veth peer name eth0 netns "${ns}"
+  ip link set "${ns}-h" master "${SWARM_BRIDGE}" up
+  ip -n "${ns}" addr add "$(swarm_addr "${n}")/24" dev eth0
+  ip -n "${ns}" link set eth0 up
+  ip -n "${ns}" link set lo up
+  ip -n "${ns}" route add default via 10.213.7.1
+  nsenter --net="/var/run/netns/${ns}" unshare --uts sh -c \
+    "hostname ${ns}; exec dockerd --data-root ${dir}/data --exec-root ${dir}/exec \
+     --pidfile ${dir}/docker.pid --host $(swarm_sock "${n}") --bridge none" \
+    >"${dir}/dockerd.log" 2>&1 &
+  for _ in $(seq 60); do sd "${n}" info >/dev/null 2>&1 && break; sleep 0.5; done
+  docker save "drf-reference-app:${SWARM_TAG}" "drf-reference-nginx:${SWARM_TAG}" \
+    "drf-swarm-postgres:${SWARM_TAG}" redis:8 | sd "${n}" load -q >/dev/null
+  # The stack names the official postgres:17; see tests/swarm/postgres-file-env.
+  sd "${n}" tag "drf-swarm-postgres:${SWARM_TAG}" postgres:17
+}
+
+# A Swarm of nodes 1..N, node 1 its manager and the home of db and redis, and the
+# stack's secrets. Prints the database password (for the leak check).
+swarm_init() {
+  local nodes="$1" n token pw
+  sd 1 swarm init --advertise-addr "$(swarm_addr 1)" >/dev/null
+  token="$(sd 1 swarm join-token -q worker)"
+  for n in $(seq 2 "${nodes}"); do
+    sd "${n}" swarm join --advertise-addr "$(swarm_addr "${n}")" --token "${token}" \
+      "$(swarm_addr 1):2377" >/dev/null
+  done
+  sd 1 node update --label-add drf.db=true --label-add drf.redis=true drfsw1 >/dev/null
+  pw="$(python3 -c 'import secrets; print(secrets.token_urlsafe(24))')"
+  for name in secret_key jwt_signing_key; do
+    python3 -c 'import secrets; print(secrets.token_urlsafe(48), end="")' \
+      | sd 1 secret create "drf_${name}" - >/dev/null
+  done
+  printf %s "${pw}" | sd 1 secret create drf_postgres_password - >/dev/null
+  printf %s "postgres://app:${pw}@db:5432/app" | sd 1 secret create drf_database_url - >/dev/null
+  echo "${pw}"
+}
+
+# deploy/stack-config.sh's output for these nodes, deployed as stack "drf".
+swarm_deploy() {
+  local web="$1" worker="$2" nginx="$3" file="${SWARM_ROOT}/stack.yml"
+  APP_IMAGE=drf-reference-app NGINX_IMAGE=drf-reference-nginx IMAGE_TAG="${SWARM_TAG}" \
+    ALLOWED_HOSTS="localhost" AWS_STORAGE_BUCKET_NAME=media \
+    AWS_S3_ENDPOINT_URL='' SECURE_SSL_REDIRECT=False NGINX_FORWARDED_PROTO=http \
+    WEB_REPLICAS="${web}" WORKER_REPLICAS="${worker}" NGINX_REPLICAS="${nginx}" \
+    deploy/stack-config.sh >"${file}"
+  sd 1 stack deploy --detach=true --resolve-image never -c "${file}" drf >/dev/null
+}
+
+# "name running/desired ..." of the long-running services, sorted.
+swarm_replicas() {
+  sd 1 service ls --format '{{.Name}} {{.Replicas}}' | grep -v drf_migrate \
+    | sed -E 's/ \(max [0-9]+ per node\)//' | sort | tr '\n' ' ' | sed 's/ $//'
+}
+
+# Waits, at most $2 tries of 2 s, until swarm_replicas is $1.
+swarm_wait_replicas() {
+  local want="$1" tries="$2"
+  for _ in $(seq "${tries}"); do
+    [[ "$(swarm_replicas)" == "${want}" ]] && return 0
+    sleep 2
+  done
+  return 1
+}
+
+swarm_report_failure() {
+  local services
+  mapfile -t services < <(sd 1 service ls -q)
+  sd 1 service ls
+  sd 1 node ls
+  sd 1 service ps --no-trunc --format '{{.Name}} {{.Node}} {{.CurrentState}} {{.Error}}' \
+    "${services[@]}" | head -50
+  for s in migrate web nginx db; do sd 1 service logs --raw "drf_${s}" 2>&1 | tail -15; done
+}
