@@ -38,11 +38,11 @@ swarm_teardown() {
 # another checkout's). The app image is compose's build, so a cache hit after the
 # e2e tests.
 swarm_build_images() {
-  printf 'services:\n  web:\n    image: drf-reference-app:%s\n' "${SWARM_TAG}" \
-    >"/tmp/drfsw-${SWARM_TAG}.yml"
+  printf 'services:\n  web:\n    image: drf-reference-app:%s\n  s3:\n    image: drf-reference-s3:%s\n' \
+    "${SWARM_TAG}" "${SWARM_TAG}" >"/tmp/drfsw-${SWARM_TAG}.yml"
   SECRET_KEY=- JWT_SIGNING_KEY=- POSTGRES_PASSWORD=- \
     docker compose --project-name drfsw --file docker-compose.yml \
-    --file "/tmp/drfsw-${SWARM_TAG}.yml" build --quiet web
+    --file "/tmp/drfsw-${SWARM_TAG}.yml" build --quiet web s3
   docker tag drf-reference-nginx:latest "drf-reference-nginx:${SWARM_TAG}"
   docker build --quiet --tag "drf-swarm-postgres:${SWARM_TAG}" \
     tests/swarm/postgres-file-env >/dev/null
@@ -74,7 +74,8 @@ swarm_node_up() {
     >"${dir}/dockerd.log" 2>&1 &
   for _ in $(seq 60); do sd "${n}" info >/dev/null 2>&1 && break; sleep 0.5; done
   docker save "drf-reference-app:${SWARM_TAG}" "drf-reference-nginx:${SWARM_TAG}" \
-    "drf-swarm-postgres:${SWARM_TAG}" redis:8 | sd "${n}" load -q >/dev/null
+    "drf-swarm-postgres:${SWARM_TAG}" redis:8 "drf-reference-s3:${SWARM_TAG}" \
+    | sd "${n}" load -q >/dev/null
   # The stack names the official postgres:17; see tests/swarm/postgres-file-env.
   sd "${n}" tag "drf-swarm-postgres:${SWARM_TAG}" postgres:17
 }
@@ -105,15 +106,23 @@ swarm_deploy() {
   local web="$1" worker="$2" nginx="$3" file="${SWARM_ROOT}/stack.yml"
   APP_IMAGE=drf-reference-app NGINX_IMAGE=drf-reference-nginx IMAGE_TAG="${SWARM_TAG}" \
     ALLOWED_HOSTS="localhost" AWS_STORAGE_BUCKET_NAME=media \
-    AWS_S3_ENDPOINT_URL='' SECURE_SSL_REDIRECT=False NGINX_FORWARDED_PROTO=http \
+    AWS_S3_ENDPOINT_URL=http://s3:5000 AWS_ACCESS_KEY_ID=s3-stand-in \
+    AWS_SECRET_ACCESS_KEY=s3-stand-in SECURE_SSL_REDIRECT=False NGINX_FORWARDED_PROTO=http \
     WEB_REPLICAS="${web}" WORKER_REPLICAS="${worker}" NGINX_REPLICAS="${nginx}" \
     deploy/stack-config.sh >"${file}"
   sd 1 stack deploy --detach=true --resolve-image never -c "${file}" drf >/dev/null
+  # The media bucket: the S3 stand-in (in-memory, the compose file's `s3`) on the
+  # stack's attachable backend network, where it resolves as `s3`; a deploy uses
+  # a real bucket instead.
+  sd 1 service create --detach --quiet --name s3 --network drf_backend \
+    --endpoint-mode dnsrr --constraint node.hostname==drfsw1 --read-only \
+    --mount type=tmpfs,dst=/tmp --env AWS_STORAGE_BUCKET_NAME=media \
+    --env BACKUP_BUCKET=backups --no-resolve-image "drf-reference-s3:${SWARM_TAG}" >/dev/null
 }
 
 # "name running/desired ..." of the long-running services, sorted.
 swarm_replicas() {
-  sd 1 service ls --format '{{.Name}} {{.Replicas}}' | grep -v drf_migrate \
+  sd 1 service ls --format '{{.Name}} {{.Replicas}}' | grep -v -e drf_migrate -e '^s3 ' \
     | sed -E 's/ \(max [0-9]+ per node\)//' | sort | tr '\n' ' ' | sed 's/ $//'
 }
 
@@ -134,5 +143,8 @@ swarm_report_failure() {
   sd 1 node ls
   sd 1 service ps --no-trunc --format '{{.Name}} {{.Node}} {{.CurrentState}} {{.Error}}' \
     "${services[@]}" | head -50
-  for s in migrate web nginx db; do sd 1 service logs --raw "drf_${s}" 2>&1 | tail -15; done
+  # Bounded: logs of a task on an unreachable node never end.
+  for s in drf_migrate drf_web drf_worker drf_nginx drf_db s3; do
+    timeout 20 docker -H "$(swarm_sock 1)" service logs --raw "${s}" 2>&1 | tail -15
+  done
 }

@@ -1,9 +1,10 @@
 """Steady mixed load for the Swarm tests, standard library only (the host's Python).
 
-Threads loop over an anonymous post list, /users/me/ and a post create (the writes)
-through one Nginx until the stop file appears or --max-seconds pass, then print
-one JSON line: counts by status, failures (anything not 2xx, timeouts and refused
-connections included) and the first few failures' details.
+Threads loop over an anonymous post list, /users/me/ and a post create (the writes;
+not with --reads-only) through one Nginx until the stop file appears or
+--max-seconds pass, then print one JSON line: counts by status, failures (anything
+not 2xx, timeouts and refused connections included) and the first few failures'
+details.
 
     python3 tests/swarm/load.py --url http://10.213.7.11:8080 --token "$ACCESS" \
         --stop /tmp/stop --max-seconds 600 > result.json
@@ -46,9 +47,10 @@ def call(host, port, token, step):
 
 def worker(args, stop, counts, failures, lock):
     url = urllib.parse.urlsplit(args.url)
+    mix = 2 if args.reads_only else len(STEPS)
     step = 0
     while not stop.is_set():
-        status, detail = call(url.hostname, url.port, args.token, step % 3)
+        status, detail = call(url.hostname, url.port, args.token, step % mix)
         step += 1
         with lock:
             counts[str(status)] += 1
@@ -65,6 +67,9 @@ def main():
     parser.add_argument("--max-seconds", type=float, default=600)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--pause", type=float, default=0.05)
+    parser.add_argument(
+        "--reads-only", action="store_true", help="the list and /users/me/ only"
+    )
     args = parser.parse_args()
     stop, lock = threading.Event(), threading.Lock()
     counts, failures = collections.Counter(), []

@@ -4,8 +4,8 @@
 # nodes, the account flow through Nginx, a token issued once accepted through
 # every node's Nginx; then, under steady load with writes, a rolling update of web
 # to a new image tag and an update to a broken image that Swarm rolls back by
-# itself, both with zero failed requests; no secret value in `docker service
-# inspect`. Prints one line of figures. Tears everything down,
+# itself, both with zero failed requests; a node drained under read load, its
+# tasks moved and zero failed reads; no secret value in `docker service inspect`. Prints one line of figures. Tears everything down,
 # also on failure.
 # Run as root, under the Docker lock: flock /tmp/drf-docker.lock tests/swarm/stack-test.sh
 set -euo pipefail
@@ -48,9 +48,13 @@ creds='{"email": "swarm@example.com", "password": "correct-horse-battery"}'
 code="$(api -o /dev/null -w '%{http_code}' -X POST \
   "http://$(swarm_addr 1):8080/api/v1/auth/register/" -d "${creds}")"
 [[ "${code}" == 201 ]] || fail "register gave ${code}"
-access="$(api -X POST "http://$(swarm_addr 1):8080/api/v1/auth/token/" -d "${creds}" \
-  | python3 -c 'import json, sys; print(json.load(sys.stdin)["access"])')" \
-  || fail "no access token"
+# A fresh access token in ${access}: one lives five minutes, less than this test.
+sign_in() {
+  access="$(api -X POST "http://$(swarm_addr 1):8080/api/v1/auth/token/" -d "${creds}" \
+    | python3 -c 'import json, sys; print(json.load(sys.stdin)["access"])')" \
+    || fail "no access token"
+}
+sign_in
 # The token through every node's Nginx, several times each, so that every web
 # replica (each Nginx resolves web by DNS round robin) checks it.
 for n in $(seq "${nodes}"); do
@@ -61,16 +65,35 @@ for n in $(seq "${nodes}"); do
   done
 done
 
-# Updates web to image $1 under steady load with writes through the last node's
-# Nginx; passes when the update ends in state $2 with no request failed and web
-# running image $3. Sets ${result} and ${seconds}.
-update_under_load() {
-  local image="$1" want_state="$2" want_image="$3" state="" load began images failed
+# Steady load through node $1's Nginx (further arguments to tests/swarm/load.py)
+# until load_stop, which sets ${result} and fails the test on any failed request.
+load_start() {
+  local n="$1"
+  shift
+  sign_in
   rm -f "${stop}"
-  python3 tests/swarm/load.py --url "http://$(swarm_addr "${nodes}"):8080" \
-    --token "${access}" --stop "${stop}" --max-seconds 600 >"${SWARM_ROOT}/load.json" &
+  python3 tests/swarm/load.py --url "http://$(swarm_addr "${n}"):8080" \
+    --token "${access}" --stop "${stop}" --max-seconds 600 "$@" \
+    >"${SWARM_ROOT}/load.json" &
   load=$!
   sleep 5
+}
+load_stop() {
+  local failed
+  sleep 5
+  touch "${stop}"
+  wait "${load}" || fail "the load generator failed"
+  result="$(cat "${SWARM_ROOT}/load.json")"
+  failed="$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["failed"])' "${result}")"
+  [[ "${failed}" == 0 ]] || fail "requests failed during $1: ${result}"
+}
+
+# Updates web to image $1 under load with writes through the last node's Nginx;
+# passes when the update ends in state $2 with no request failed and web running
+# image $3. Sets ${result} and ${seconds}.
+update_under_load() {
+  local image="$1" want_state="$2" want_image="$3" state="" began images
+  load_start "${nodes}"
   began=$(date +%s)
   sd 1 service update --detach=true --no-resolve-image --image "${image}" drf_web >/dev/null
   for _ in $(seq 240); do
@@ -80,18 +103,54 @@ update_under_load() {
     sleep 2
   done
   seconds=$(($(date +%s) - began))
-  sleep 5
-  touch "${stop}"
-  wait "${load}" || fail "the load generator failed"
-  result="$(cat "${SWARM_ROOT}/load.json")"
+  load_stop "the update to ${image}"
   [[ "${state}" == "${want_state}" ]] \
     || fail "updating to ${image} ended ${state:-unfinished}, not ${want_state}; load: ${result}"
-  failed="$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["failed"])' "${result}")"
-  [[ "${failed}" == 0 ]] || fail "requests failed while updating to ${image}: ${result}"
   images="$(sd 1 service ps drf_web --filter desired-state=running --format '{{.Image}}' \
     | sort -u)"
   [[ "${images}" == "${want_image}" ]] || fail "web runs ${images}, not ${want_image}"
 }
+
+# Posts with an image through node 1's Nginx: each thumbnail made by a worker, and
+# at least one by a worker on another node than the web replica that took the
+# upload (matched by the upload's request id in the services' logs).
+for _ in $(seq 30); do
+  [[ "$(api -o /dev/null -w '%{http_code}' "http://$(swarm_addr 1):8080/readyz")" == 200 ]] \
+    && break
+  sleep 2
+done
+uploads=6 cross=0 ids=()
+for i in $(seq "${uploads}"); do
+  id="$(curl -s --max-time 20 -H 'Host: localhost' -H "Authorization: Bearer ${access}" \
+    -H "X-Request-ID: swarm-upload-${i}" -F title="upload ${i}" -F image=@docs/example.png \
+    "http://$(swarm_addr 1):8080/api/v1/posts/" \
+    | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')" \
+    || fail "upload ${i} was refused"
+  ids+=("${id}")
+done
+for id in "${ids[@]}"; do
+  status=""
+  for _ in $(seq 60); do
+    status="$(api -H "Authorization: Bearer ${access}" \
+      "http://$(swarm_addr 1):8080/api/v1/posts/${id}/" \
+      | python3 -c 'import json, sys; print(json.load(sys.stdin)["image_status"])')" \
+      || status="unreadable"
+    [[ "${status}" == ready ]] && break
+    sleep 1
+  done
+  [[ "${status}" == ready ]] || fail "post ${id}'s thumbnail is ${status}"
+done
+node_of() {  # the node of the first line of service $1's logs holding $2 and $3
+  sd 1 service logs "$1" 2>&1 | grep -F "$2" | grep -F "$3" | head -1 \
+    | sed -E 's/^[^@]*@([^ ]+) .*/\1/'
+}
+for i in $(seq "${uploads}"); do
+  took="$(node_of drf_web "\"swarm-upload-${i}\"" /api/v1/posts/)"
+  made="$(node_of drf_worker "\"swarm-upload-${i}\"" "is ready")"
+  [[ -n "${took}" && -n "${made}" ]] || fail "upload ${i}: web node '${took}', worker node '${made}'"
+  [[ "${took}" != "${made}" ]] && cross=$((cross + 1))
+done
+((nodes == 1 || cross > 0)) || fail "every thumbnail was made on its upload's node"
 
 # A release: a new tag of the image on every node, rolled out start-first and
 # health-gated (deploy/stack.yml), so no request fails.
@@ -108,9 +167,49 @@ update_under_load drf-reference-app:swarm-broken rollback_completed \
   drf-reference-app:swarm-next
 rolled_back="broken image rolled back by itself in ${seconds} s under load: ${result}"
 
+# Drain the last node that runs both web and worker tasks (never node 1, which
+# holds db and redis) under read load through node 1's Nginx: its tasks move to
+# the other nodes and no read fails. A drain stops its tasks gracefully (SIGTERM:
+# gunicorn finishes its requests, Celery its tasks).
+drained=""
+if ((nodes > 1)); then
+  tasks() { sd 1 service ps "$1" --filter desired-state=running --format '{{.Node}}'; }
+  drained="$(comm -12 <(tasks drf_web | sort -u) <(tasks drf_worker | sort -u) \
+    | grep -v '^drfsw1$' | tail -1 || true)"
+  drained="${drained:-drfsw${nodes}}"
+  load_start 1 --reads-only
+  began=$(date +%s)
+  sd 1 node update --availability drain "${drained}" >/dev/null
+  want_after="drf_beat 1/1 drf_db 1/1 drf_nginx $((nodes - 1))/${nodes} drf_redis 1/1"
+  want_after+=" drf_web ${web}/${web} drf_worker ${worker}/${worker}"
+  # Moved: as many tasks running as desired, none on the drained node, whose
+  # engine runs no container any more.
+  moved() {
+    [[ "$(sd 1 service ps "$1" --filter desired-state=running \
+      --format '{{.Node}} {{.CurrentState}}' | grep -v "^${drained} " \
+      | grep -c ' Running ')" == "$2" ]]
+  }
+  left="?"
+  for _ in $(seq 90); do
+    left="$(sd "${drained#drfsw}" ps -q | wc -l)"
+    [[ "${left}" == 0 ]] && moved drf_web "${web}" && moved drf_worker "${worker}" && break
+    sleep 2
+  done
+  seconds=$(($(date +%s) - began))
+  load_stop "the drain of ${drained}"
+  [[ "${left}" == 0 ]] || fail "${left} containers still run on the drained ${drained}"
+  if ! { moved drf_web "${web}" && moved drf_worker "${worker}"; }; then
+    fail "web and worker did not move off ${drained}"
+  fi
+  [[ "$(swarm_replicas)" == "${want_after}" ]] \
+    || fail "after the drain services are $(swarm_replicas), not ${want_after}"
+  drained="; ${drained} drained in ${seconds} s (its web and worker tasks moved) under read load: ${result}"
+fi
+
 leaked="$(sd 1 service inspect drf_web drf_worker drf_beat drf_db drf_migrate \
   | grep -c -F "${pw}" || true)"
 [[ "${leaked}" == 0 ]] || fail "the database password is in service inspect ${leaked} times"
 echo "[swarm] ${nodes} nodes up in ${ready} s; stack converged in ${converged} s," \
   "web on ${spread} nodes; account flow 201/200, token accepted through ${nodes} Nginx;" \
-  "${rolled}; ${rolled_back}"
+  "${uploads} thumbnails ready, ${cross} made on another node than the upload's;" \
+  "${rolled}; ${rolled_back}${drained}"
