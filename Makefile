@@ -184,7 +184,7 @@ soak: venv ## 10 minutes of mixed load at 80% of capacity, resources charted
 drills: venv ## Fault drills against the benchmark stack; adds their lines to docs/benchmarks
 	$(BIN)/python -m bench drills $(BENCH_ARGS)
 
-test-swarm: ## deploy/stack.yml on a 3-node Swarm of local engines: flow, rolling update, rollback (~8 min, root)
+test-swarm: ## deploy/stack.yml on a 3-node Swarm of local engines: flows, update, rollback, drain (~11 min, root)
 	timeout -s INT 1500 flock /tmp/drf-docker.lock tests/swarm/stack-test.sh
 
 test-bench-smoke: venv ## Smoke test of the benchmark and drill harness (~2 min, Docker)

@@ -2,11 +2,12 @@
 # deploy/stack.yml on a Swarm of SWARM_NODES (default 3) Docker engines of its own
 # (tests/swarm/lib.sh): every service at its replica count, web spread over the
 # nodes, the account flow through Nginx, a token issued once accepted through
-# every node's Nginx; then, under steady load with writes, a rolling update of web
-# to a new image tag and an update to a broken image that Swarm rolls back by
-# itself, both with zero failed requests; a node drained under read load, its
-# tasks moved and zero failed reads; no secret value in `docker service inspect`. Prints one line of figures. Tears everything down,
-# also on failure.
+# every node's Nginx, image uploads whose thumbnails workers make across nodes;
+# then, under steady load with writes, a rolling update of web to a new image tag
+# and an update to a broken image that Swarm rolls back by itself, both with zero
+# failed requests; a node drained under read load, its tasks moved and zero
+# failed reads; no secret value in `docker service inspect`. Prints one line of
+# figures. Tears everything down, also on failure.
 # Run as root, under the Docker lock: flock /tmp/drf-docker.lock tests/swarm/stack-test.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
