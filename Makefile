@@ -173,7 +173,7 @@ restore: ## Restore the database: to the latest, or TARGET_TIME=<ISO time>; REST
 # --- Benchmarks and fault drills (bench/, docs/benchmarks/) -------------------------
 # Each runs its own compose project (`bench`, Nginx on 127.0.0.1:18480) and removes
 # it afterwards; BENCH_ARGS=--keep leaves it up (then `make drills` reuses it).
-.PHONY: bench soak drills test-bench-smoke
+.PHONY: bench soak drills bench-swarm test-bench-smoke
 
 bench: venv ## Benchmark the stack (~35 min, soak included): docs/benchmarks/
 	$(BIN)/python -m bench run $(BENCH_ARGS)
@@ -184,7 +184,10 @@ soak: venv ## 10 minutes of mixed load at 80% of capacity, resources charted
 drills: venv ## Fault drills against the benchmark stack; adds their lines to docs/benchmarks
 	$(BIN)/python -m bench drills $(BENCH_ARGS)
 
-test-swarm: ## deploy/stack.yml on a 3-node Swarm of local engines: flows, update, rollback, drain (~11 min, root)
+bench-swarm: venv ## The Swarm test once, its figures added to docs/benchmarks (~12 min, root)
+	$(BIN)/python -m bench swarm
+
+test-swarm: venv ## deploy/stack.yml on a 3-node Swarm of local engines: flows, update, rollback, drain, node loss (~12 min, root)
 	timeout -s INT 1500 flock /tmp/drf-docker.lock tests/swarm/stack-test.sh
 
 test-bench-smoke: venv ## Smoke test of the benchmark and drill harness (~2 min, Docker)

@@ -1,11 +1,11 @@
-"""Command line: `python -m bench run|drills|report|down` (see `--help`)."""
+"""Command line: `python -m bench run|soak|drills|swarm|report|down` (see `--help`)."""
 
 import argparse
 import dataclasses
 import sys
 from pathlib import Path
 
-from bench import api, benchmark, beside, drills, report, targets
+from bench import api, benchmark, beside, drills, report, swarm, targets
 from bench.profiles import PROFILES
 from bench.stack import Stack
 
@@ -21,6 +21,8 @@ def main(argv=None) -> int:
             results["benchmark"]["targets"] = targets.evaluate(judged)
         report.write(results, args.output)
         return 0
+    if args.command == "swarm":
+        return _swarm(results_path)
     if args.command == "down":
         stack.down()
         return 0
@@ -58,6 +60,18 @@ def _measure(args, stack: Stack, results_path: Path) -> int:
     return 1 if failed and args.strict else 0
 
 
+def _swarm(results_path: Path) -> int:
+    figures = swarm.run()
+    if figures is None:
+        print("the Swarm test failed; results.json is unchanged")
+        return 1
+    results = report.load(results_path)
+    results["swarm"] = figures
+    report.save(results, results_path)
+    print(f"wrote {results_path} and {report.write(results, results_path.parent)}")
+    return 0
+
+
 def _soak(stack: Stack, profile, *, seconds: float | None) -> dict:
     stack.build()
     stack.up()
@@ -76,9 +90,10 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument(
         "command",
-        choices=["run", "soak", "drills", "report", "down"],
+        choices=["run", "soak", "drills", "swarm", "report", "down"],
         help="run: the benchmark; soak: the soak alone; drills: the fault drills; "
-        "report: rewrite the report from results.json; down: remove the stack",
+        "swarm: the Swarm test (root); report: rewrite the report from "
+        "results.json; down: remove the stack",
     )
     parser.add_argument("--profile", choices=sorted(PROFILES), default="full")
     parser.add_argument(

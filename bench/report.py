@@ -13,6 +13,7 @@ NOTES = Path(__file__).with_name("notes.md")
 COMMANDS = """```sh
 make bench    # build, start, seed, measure; ~15 min; writes results.json, this report
 make drills   # fault drills against the same stack; adds their figures here
+make bench-swarm  # the Swarm test on 3 local engines (root); adds its figures here
 ```"""
 
 
@@ -42,6 +43,7 @@ def write(results: dict, directory: Path = DOCS) -> Path:
         _resources(benchmark, drawn),
         _cold_start(benchmark),
         _drills(results.get("drills", {})),
+        _swarm(results.get("swarm", {})),
         _profiles(benchmark),
         NOTES.read_text() if NOTES.exists() else "",
     ]
@@ -295,6 +297,33 @@ def _drills(drills: dict) -> str:
             ],
         ),
     ]
+    return "\n\n".join(text)
+
+
+def _swarm(swarm: dict) -> str:
+    if not swarm.get("phases"):
+        return ""
+    loaded = [p for p in swarm["phases"] if p["load"]]
+    text = [
+        "## Multi-node Swarm",
+        f"`make bench-swarm` (`tests/swarm/stack-test.sh`, also part of `make test`), "
+        f"run {swarm['started_at']} at commit `{swarm['commit']}`: `deploy/stack.yml` "
+        f"on {swarm['nodes']} Docker engines of its own on this machine, each in a "
+        "network namespace. Each phase printed the line below.",
+        "```\n" + "\n".join(f"{p['name']}: {p['line']}" for p in swarm["phases"])
+        + "\n```",
+        "The phases under load (`tests/swarm/load.py`, through one node's Nginx):",
+        _table(
+            ["phase", "seconds", "requests", "failed", "requests/s"],
+            [
+                [
+                    p["name"], p["seconds"], p["load"]["requests"], p["load"]["failed"],
+                    round(p["load"]["requests"] / p["load"]["seconds"], 1),
+                ]
+                for p in loaded
+            ],
+        ),
+    ]  # fmt: skip
     return "\n\n".join(text)
 
 

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import pytest
 from PIL import Image, UnidentifiedImageError
 
-from bench import report, soak, startup, targets, wrk
+from bench import report, soak, startup, swarm, targets, wrk
 from bench.drills import payloads
 from bench.drills.probe import outage
 from bench.scenarios import SCENARIOS
@@ -276,3 +276,36 @@ def test_report_writes_markdown_and_png_charts(tmp_path):
     for chart in ("throughput.png", "latency-p99.png", "workers.png", "memory.png"):
         assert f"({chart})" in text
         assert (tmp_path / chart).read_bytes().startswith(b"\x89PNG")
+
+
+SWARM_FIGURES = {
+    "nodes": 3,
+    "started_at": "2026-01-01T00:20:00Z",
+    "phases": [
+        {"name": "nodes", "seconds": 50, "line": "3 engines up in 50 s", "load": None},
+        {
+            "name": "drain",
+            "seconds": 40,
+            "line": "drfsw3 drained in 40 s",
+            "load": {"requests": 3000, "failed": 0, "seconds": 50.0},
+        },
+    ],
+}
+
+
+def test_the_swarm_runs_figures_are_kept_only_when_it_passed():
+    write = f"echo '{json.dumps(SWARM_FIGURES)}' > \"$SWARM_FIGURES\""
+    figures = swarm.run(("sh", "-c", write))
+    assert figures["phases"] == SWARM_FIGURES["phases"]
+    assert figures["machine"]["cores"] > 0
+    assert swarm.run(("sh", "-c", write + "; exit 1")) is None
+    assert swarm.run(("true",)) is None
+
+
+def test_report_has_a_section_for_the_swarm_phases(tmp_path):
+    swarm_results = {**SWARM_FIGURES, "commit": "abc1234"}
+    text = report.write({"swarm": swarm_results}, tmp_path).read_text()
+    assert "## Multi-node Swarm" in text
+    assert "nodes: 3 engines up in 50 s\ndrain: drfsw3 drained in 40 s" in text
+    assert "| drain | 40 | 3000 | 0 | 60.0 |" in text
+    assert "| nodes |" not in text

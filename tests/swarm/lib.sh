@@ -7,6 +7,9 @@
 SWARM_BRIDGE=drfswbr0
 SWARM_ROOT=/tmp/drfsw
 SWARM_TAG=swarm-smoke
+# Seconds before Redis hands a dead worker's tasks to another (300 in production):
+# short enough for the node-loss drill, above the thumbnail task's 45 s time limit.
+SWARM_VISIBILITY_TIMEOUT=60
 
 swarm_addr() { echo "10.213.7.1$1"; }
 swarm_sock() { echo "unix://${SWARM_ROOT}/drfsw$1/docker.sock"; }
@@ -21,6 +24,12 @@ swarm_teardown() {
     kill "${pid}" 2>/dev/null || true
     for _ in $(seq 60); do kill -0 "${pid}" 2>/dev/null || break; sleep 0.5; done
     kill -9 "${pid}" 2>/dev/null || true
+  done
+  # The containers of a killed node leave their (empty) cgroups behind.
+  for dir in "${SWARM_ROOT}"/drfsw*/data/containers/*/; do
+    [[ -d "${dir}" ]] || continue
+    rmdir /sys/fs/cgroup/docker/"$(basename "${dir}")" \
+      /sys/fs/cgroup/*/docker/"$(basename "${dir}")" 2>/dev/null || true
   done
   { grep -o " ${SWARM_ROOT}/[^ ]*" /proc/mounts || true; } | sort -r | while read -r m; do
     umount -l "${m}" 2>/dev/null || true
@@ -72,6 +81,7 @@ swarm_node_up() {
     "hostname ${ns}; exec dockerd --data-root ${dir}/data --exec-root ${dir}/exec \
      --pidfile ${dir}/docker.pid --host $(swarm_sock "${n}") --bridge none" \
     >"${dir}/dockerd.log" 2>&1 &
+  disown  # stopped by its PID (swarm_teardown, swarm_node_kill), not as a job
   for _ in $(seq 60); do sd "${n}" info >/dev/null 2>&1 && break; sleep 0.5; done
   docker save "drf-reference-app:${SWARM_TAG}" "drf-reference-nginx:${SWARM_TAG}" \
     "drf-swarm-postgres:${SWARM_TAG}" redis:8 "drf-reference-s3:${SWARM_TAG}" \
@@ -108,6 +118,7 @@ swarm_deploy() {
     ALLOWED_HOSTS="localhost" AWS_STORAGE_BUCKET_NAME=media \
     AWS_S3_ENDPOINT_URL=http://s3:5000 AWS_ACCESS_KEY_ID=s3-stand-in \
     AWS_SECRET_ACCESS_KEY=s3-stand-in SECURE_SSL_REDIRECT=False NGINX_FORWARDED_PROTO=http \
+    CELERY_VISIBILITY_TIMEOUT="${SWARM_VISIBILITY_TIMEOUT}" \
     WEB_REPLICAS="${web}" WORKER_REPLICAS="${worker}" NGINX_REPLICAS="${nginx}" \
     deploy/stack-config.sh >"${file}"
   sd 1 stack deploy --detach=true --resolve-image never -c "${file}" drf >/dev/null
@@ -118,6 +129,28 @@ swarm_deploy() {
     --endpoint-mode dnsrr --constraint node.hostname==drfsw1 --read-only \
     --mount type=tmpfs,dst=/tmp --env AWS_STORAGE_BUCKET_NAME=media \
     --env BACKUP_BUCKET=backups --no-resolve-image "drf-reference-s3:${SWARM_TAG}" >/dev/null
+}
+
+# The PIDs given and all their descendants.
+swarm_tree() {
+  local pid children
+  for pid in "$@"; do
+    echo "${pid}"
+    mapfile -t children < <(pgrep -P "${pid}" || true)
+    ((${#children[@]} == 0)) || swarm_tree "${children[@]}"
+  done
+}
+
+# Node N lost at once, as when its host dies: SIGKILL to every process of it, all
+# collected first (its dockerd, the containerd it started and the shims, which run
+# in its namespace, and the containers' processes under them). Killing the dockerd
+# alone would leave its containers running, still taking tasks.
+swarm_node_kill() {
+  local pids
+  mapfile -t pids < <(ip netns pids "drfsw$1")
+  ((${#pids[@]} > 0)) || return 0
+  mapfile -t pids < <(swarm_tree "${pids[@]}")
+  kill -9 "${pids[@]}" 2>/dev/null || true
 }
 
 # "name running/desired ..." of the long-running services, sorted.

@@ -6,8 +6,10 @@
 # then, under steady load with writes, a rolling update of web to a new image tag
 # and an update to a broken image that Swarm rolls back by itself, both with zero
 # failed requests; a node drained under read load, its tasks moved and zero
-# failed reads; no secret value in `docker service inspect`. Prints one line of
-# figures. Tears everything down, also on failure.
+# failed reads; a worker node lost (every process killed) with thumbnails in
+# flight, each then made exactly once; no secret value in `docker service
+# inspect`. Prints a line of figures per phase (and writes them to SWARM_FIGURES,
+# if set, as JSON). Tears everything down, also on failure.
 # Run as root, under the Docker lock: flock /tmp/drf-docker.lock tests/swarm/stack-test.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -21,18 +23,31 @@ stop="${SWARM_ROOT}/stop-load"
 swarm_teardown
 trap swarm_teardown EXIT
 trap "exit 1" INT TERM
+# One phase's figures ($1 name, $2 seconds, $3 what happened, $4 the load
+# generator's result if it ran under load): printed as a line, and kept for
+# SWARM_FIGURES, the JSON file `python -m bench swarm` adds to the benchmark report.
+figure() {
+  echo "[swarm] $1: $3${4:+; load: $4}"
+  python3 -c 'import json, sys
+name, seconds, line, load = sys.argv[1:]
+print(json.dumps({"name": name, "seconds": int(seconds), "line": line,
+                  "load": json.loads(load) if load else None}))' \
+    "$1" "$2" "$3" "${4:-}" >>"${SWARM_ROOT}/phases.jsonl"
+}
 fail() {
   swarm_report_failure || true
   echo "swarm stack test: FAILED, $*" >&2
   exit 1
 }
 
+began_at="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 swarm_build_images
 swarm_bridge_up
 started=$(date +%s)
 for n in $(seq "${nodes}"); do swarm_node_up "${n}"; done
 pw="$(swarm_init "${nodes}")"
 ready=$(($(date +%s) - started))
+figure nodes "${ready}" "${nodes} engines up in ${ready} s, each in its own namespace, in one Swarm"
 swarm_deploy "${web}" "${worker}" "${nodes}"
 
 want="drf_beat 1/1 drf_db 1/1 drf_nginx ${nodes}/${nodes} drf_redis 1/1"
@@ -42,6 +57,7 @@ converged=$(($(date +%s) - started - ready))
 spread="$(sd 1 service ps drf_web --filter desired-state=running --format '{{.Node}}' \
   | sort -u | wc -l)"
 [[ "${spread}" == "${nodes}" ]] || fail "web runs on ${spread} of ${nodes} nodes"
+figure deploy "${converged}" "stack converged in ${converged} s: ${want}, web on ${spread} nodes"
 
 # The account flow through node 1's Nginx: PostgreSQL, the secrets, the JWT key.
 api() { curl -s --max-time 10 -H 'Host: localhost' -H 'Content-Type: application/json' "$@"; }
@@ -65,6 +81,7 @@ for n in $(seq "${nodes}"); do
     [[ "${code}" == 200 ]] || fail "/users/me/ through node ${n} gave ${code}"
   done
 done
+figure token 0 "account flow 201/200; one token accepted $((2 * web)) times through each of ${nodes} Nginx"
 
 # Steady load through node $1's Nginx (further arguments to tests/swarm/load.py)
 # until load_stop, which sets ${result} and fails the test on any failed request.
@@ -129,13 +146,15 @@ for i in $(seq "${uploads}"); do
     || fail "upload ${i} was refused"
   ids+=("${id}")
 done
+image_status() {  # of post $1, read through node 1's Nginx
+  api -H "Authorization: Bearer ${access}" "http://$(swarm_addr 1):8080/api/v1/posts/$1/" \
+    | python3 -c 'import json, sys; print(json.load(sys.stdin)["image_status"])' \
+    || echo unreadable
+}
 for id in "${ids[@]}"; do
   status=""
   for _ in $(seq 60); do
-    status="$(api -H "Authorization: Bearer ${access}" \
-      "http://$(swarm_addr 1):8080/api/v1/posts/${id}/" \
-      | python3 -c 'import json, sys; print(json.load(sys.stdin)["image_status"])')" \
-      || status="unreadable"
+    status="$(image_status "${id}")"
     [[ "${status}" == ready ]] && break
     sleep 1
   done
@@ -152,6 +171,7 @@ for i in $(seq "${uploads}"); do
   [[ "${took}" != "${made}" ]] && cross=$((cross + 1))
 done
 ((nodes == 1 || cross > 0)) || fail "every thumbnail was made on its upload's node"
+figure thumbnails 0 "${uploads} thumbnails ready, ${cross} made on another node than the upload's"
 
 # A release: a new tag of the image on every node, rolled out start-first and
 # health-gated (deploy/stack.yml), so no request fails.
@@ -163,18 +183,125 @@ for n in $(seq "${nodes}"); do
     "${SWARM_TAG}" | sd "${n}" build -q -t drf-reference-app:swarm-broken - >/dev/null
 done
 update_under_load drf-reference-app:swarm-next completed drf-reference-app:swarm-next
-rolled="rolling update of ${web} web replicas in ${seconds} s under load: ${result}"
+figure "rolling update" "${seconds}" \
+  "${web} web replicas rolled to a new tag in ${seconds} s under load, 0 failed" "${result}"
 update_under_load drf-reference-app:swarm-broken rollback_completed \
   drf-reference-app:swarm-next
-rolled_back="broken image rolled back by itself in ${seconds} s under load: ${result}"
+figure rollback "${seconds}" \
+  "broken image rolled back by itself in ${seconds} s under load, 0 failed" "${result}"
 
 # Drain the last node that runs both web and worker tasks (never node 1, which
 # holds db and redis) under read load through node 1's Nginx: its tasks move to
 # the other nodes and no read fails. A drain stops its tasks gracefully (SIGTERM:
 # gunicorn finishes its requests, Celery its tasks).
-drained=""
+tasks() { sd 1 service ps "$1" --filter desired-state=running --format '{{.Node}}'; }
+# Tasks of service $1 running on other nodes than $3: exactly $2 of them.
+moved() {
+  [[ "$(sd 1 service ps "$1" --filter desired-state=running \
+    --format '{{.Node}} {{.CurrentState}}' | grep -v "^$3 " | grep -c ' Running ')" == "$2" ]]
+}
+# The logs of every worker container on the nodes but $1; of those on the lost
+# node $1, read from its disk as its engine is gone.
+live_worker_logs() {
+  local n c
+  for n in $(seq "${nodes}"); do
+    [[ "drfsw${n}" == "$1" ]] && continue
+    for c in $(sd "${n}" ps -a -q --filter label=com.docker.swarm.service.name=drf_worker); do
+      sd "${n}" logs "${c}" 2>&1
+    done
+  done
+}
+lost_worker_logs() {
+  local config
+  for config in "${SWARM_ROOT}/$1"/data/containers/*/config.v2.json; do
+    grep -q '"com.docker.swarm.service.name":"drf_worker"' "${config}" \
+      && cat "${config%/config.v2.json}"/*-json.log
+  done
+  return 0
+}
+task_ids() {  # of the thumbnail tasks logged as $1 (received, succeeded) in stdin
+  grep -o "generate_thumbnail\[[0-9a-f-]*\] $1" | cut -d '[' -f 2 | cut -d ']' -f 1 | sort -u
+}
+
+# Lose a worker node (never node 1) with thumbnails in flight: every process of
+# it killed at once (swarm_node_kill). Swarm marks it down and starts its tasks on
+# the others; Redis hands the tasks its worker held to the other workers once
+# CELERY_VISIBILITY_TIMEOUT has passed (SWARM_VISIBILITY_TIMEOUT); then every
+# post's thumbnail is made exactly once in effect: every post ready, and "is
+# ready" logged once per post over all workers, the lost one included.
+lose_a_worker_node() {
+  local victim flights=40 began down="" rescheduled="" done_in held lost_logs logs id made
+  local ids pending still redelivered redis
+  victim="$(tasks drf_worker | sort -u | grep -v '^drfsw1$' | head -1 || true)"
+  [[ -n "${victim}" ]] || fail "no worker runs outside drfsw1 to lose"
+  # Big enough to take most of a second to thumbnail; see tests/support/images.py.
+  .venv/bin/python -c 'import sys; from tests.support.images import png
+sys.stdout.buffer.write(png((4000, 4000)))' >"${SWARM_ROOT}/big.png"
+  sign_in
+  seq "${flights}" | xargs -P 4 -I{} curl -s --max-time 30 -o "${SWARM_ROOT}/flight-{}.json" \
+    -w '%{http_code}\n' -H 'Host: localhost' -H "Authorization: Bearer ${access}" \
+    -H 'X-Request-ID: swarm-nodeloss-{}' -F 'title=in flight {}' \
+    -F "image=@${SWARM_ROOT}/big.png" "http://$(swarm_addr 1):8080/api/v1/posts/" \
+    >"${SWARM_ROOT}/flight-codes"
+  [[ "$(sort -u "${SWARM_ROOT}/flight-codes" | tr '\n' ' ')" == "201 " ]] \
+    || fail "uploads before the node loss gave $(sort "${SWARM_ROOT}/flight-codes" | uniq -c)"
+  mapfile -t ids < <(python3 -c 'import json, pathlib, sys
+for path in pathlib.Path(sys.argv[1]).glob("flight-*.json"):
+    print(json.loads(path.read_text())["id"])' "${SWARM_ROOT}")
+  ((${#ids[@]} == flights)) || fail "${#ids[@]} of ${flights} uploads gave a post id"
+  # Kill once both workers hold tasks: each holds at most its concurrency (2),
+  # unacknowledged (acks_late), so 3 or more held means the victim holds some.
+  redis="$(sd 1 ps -q --filter label=com.docker.swarm.service.name=drf_redis)"
+  held=0
+  for _ in $(seq 100); do
+    held="$(sd 1 exec "${redis}" redis-cli -n 1 hlen unacked)"
+    ((held >= 3)) && break
+    sleep 0.2
+  done
+  ((held >= 3)) || fail "only ${held} thumbnail tasks were in flight; nothing to lose"
+  began=$(date +%s)
+  swarm_node_kill "${victim#drfsw}"
+  for _ in $(seq 120); do
+    [[ "$(sd 1 node inspect --format '{{.Status.State}}' "${victim}")" == down ]] \
+      && down=$(($(date +%s) - began)) && break
+    sleep 1
+  done
+  [[ -n "${down}" ]] || fail "${victim} was never marked down"
+  for _ in $(seq 120); do
+    moved drf_worker "${worker}" "${victim}" && rescheduled=$(($(date +%s) - began)) && break
+    sleep 1
+  done
+  [[ -n "${rescheduled}" ]] || fail "the worker tasks of ${victim} were not rescheduled"
+  pending=("${ids[@]}")
+  while ((${#pending[@]} > 0 && $(date +%s) - began < 300)); do
+    still=()
+    for id in "${pending[@]}"; do
+      [[ "$(image_status "${id}")" == ready ]] || still+=("${id}")
+    done
+    pending=("${still[@]}")
+    ((${#pending[@]} == 0)) || sleep 2
+  done
+  done_in=$(($(date +%s) - began))
+  ((${#pending[@]} == 0)) || fail "${#pending[@]} thumbnails not ready ${done_in} s after losing ${victim}: posts ${pending[*]}"
+  # Held: received by the lost worker, never finished there.
+  lost_logs="$(lost_worker_logs "${victim}")"
+  comm -23 <(task_ids received <<<"${lost_logs}") <(task_ids succeeded <<<"${lost_logs}") \
+    >"${SWARM_ROOT}/held"
+  held="$(wc -l <"${SWARM_ROOT}/held")"
+  ((held > 0)) || fail "the worker on ${victim} held no thumbnail task when it was lost"
+  logs="$(live_worker_logs "${victim}")"
+  redelivered="$(comm -12 "${SWARM_ROOT}/held" <(task_ids received <<<"${logs}") | wc -l)"
+  logs+=$'\n'"${lost_logs}"
+  for id in "${ids[@]}"; do
+    made="$(grep -c "thumbnail of post ${id} is ready" <<<"${logs}" || true)"
+    [[ "${made}" == 1 ]] || fail "post ${id}'s thumbnail was made ${made} times"
+  done
+  figure "node loss" "${done_in}" "${victim} lost (every process killed) with ${flights}\
+ uploads' thumbnails in flight, ${held} held by its worker: down after ${down} s, its\
+ worker running elsewhere after ${rescheduled} s, every thumbnail ready after ${done_in} s\
+ and made once (${redelivered} of the held tasks redelivered to the others)"
+}
 if ((nodes > 1)); then
-  tasks() { sd 1 service ps "$1" --filter desired-state=running --format '{{.Node}}'; }
   drained="$(comm -12 <(tasks drf_web | sort -u) <(tasks drf_worker | sort -u) \
     | grep -v '^drfsw1$' | tail -1 || true)"
   drained="${drained:-drfsw${nodes}}"
@@ -185,32 +312,37 @@ if ((nodes > 1)); then
   want_after+=" drf_web ${web}/${web} drf_worker ${worker}/${worker}"
   # Moved: as many tasks running as desired, none on the drained node, whose
   # engine runs no container any more.
-  moved() {
-    [[ "$(sd 1 service ps "$1" --filter desired-state=running \
-      --format '{{.Node}} {{.CurrentState}}' | grep -v "^${drained} " \
-      | grep -c ' Running ')" == "$2" ]]
-  }
   left="?"
   for _ in $(seq 90); do
     left="$(sd "${drained#drfsw}" ps -q | wc -l)"
-    [[ "${left}" == 0 ]] && moved drf_web "${web}" && moved drf_worker "${worker}" && break
+    [[ "${left}" == 0 ]] && moved drf_web "${web}" "${drained}" \
+      && moved drf_worker "${worker}" "${drained}" && break
     sleep 2
   done
   seconds=$(($(date +%s) - began))
   load_stop "the drain of ${drained}"
   [[ "${left}" == 0 ]] || fail "${left} containers still run on the drained ${drained}"
-  if ! { moved drf_web "${web}" && moved drf_worker "${worker}"; }; then
+  if ! { moved drf_web "${web}" "${drained}" && moved drf_worker "${worker}" "${drained}"; }; then
     fail "web and worker did not move off ${drained}"
   fi
   [[ "$(swarm_replicas)" == "${want_after}" ]] \
     || fail "after the drain services are $(swarm_replicas), not ${want_after}"
-  drained="; ${drained} drained in ${seconds} s (its web and worker tasks moved) under read load: ${result}"
+  sd 1 node update --availability active "${drained}" >/dev/null
+  figure drain "${seconds}" "${drained} drained in ${seconds} s, its web and worker tasks\
+ running elsewhere, under read load, 0 failed" "${result}"
+  lose_a_worker_node
 fi
 
 leaked="$(sd 1 service inspect drf_web drf_worker drf_beat drf_db drf_migrate \
   | grep -c -F "${pw}" || true)"
 [[ "${leaked}" == 0 ]] || fail "the database password is in service inspect ${leaked} times"
-echo "[swarm] ${nodes} nodes up in ${ready} s; stack converged in ${converged} s," \
-  "web on ${spread} nodes; account flow 201/200, token accepted through ${nodes} Nginx;" \
-  "${uploads} thumbnails ready, ${cross} made on another node than the upload's;" \
-  "${rolled}; ${rolled_back}${drained}"
+figure secrets 0 "no secret value in docker service inspect of the app's services"
+if [[ -n "${SWARM_FIGURES:-}" ]]; then
+  python3 -c 'import json, pathlib, sys
+phases, figures, nodes, began = sys.argv[1:]
+lines = pathlib.Path(phases).read_text().splitlines()
+pathlib.Path(figures).write_text(json.dumps({
+    "nodes": int(nodes), "started_at": began,
+    "phases": [json.loads(line) for line in lines]}, indent=2) + "\n")' \
+    "${SWARM_ROOT}/phases.jsonl" "${SWARM_FIGURES}" "${nodes}" "${began_at}"
+fi
