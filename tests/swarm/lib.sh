@@ -111,17 +111,18 @@ swarm_init() {
   echo "${pw}"
 }
 
-# deploy/stack-config.sh's output for these nodes, deployed as stack "drf".
+# The stack "drf" for these nodes, deployed as a deploy does: deploy/stack-deploy.sh
+# through node 1, a manager (db and redis, then the migrate job, then the rest).
 swarm_deploy() {
-  local web="$1" worker="$2" nginx="$3" file="${SWARM_ROOT}/stack.yml"
+  local web="$1" worker="$2" nginx="$3"
   APP_IMAGE=drf-reference-app NGINX_IMAGE=drf-reference-nginx IMAGE_TAG="${SWARM_TAG}" \
     ALLOWED_HOSTS="localhost" AWS_STORAGE_BUCKET_NAME=media \
     AWS_S3_ENDPOINT_URL=http://s3:5000 AWS_ACCESS_KEY_ID=s3-stand-in \
     AWS_SECRET_ACCESS_KEY=s3-stand-in SECURE_SSL_REDIRECT=False NGINX_FORWARDED_PROTO=http \
     CELERY_VISIBILITY_TIMEOUT="${SWARM_VISIBILITY_TIMEOUT}" \
     WEB_REPLICAS="${web}" WORKER_REPLICAS="${worker}" NGINX_REPLICAS="${nginx}" \
-    deploy/stack-config.sh >"${file}"
-  sd 1 stack deploy --detach=true --resolve-image never -c "${file}" drf >/dev/null
+    DOCKER_HOST="$(swarm_sock 1)" deploy/stack-deploy.sh drf --resolve-image never \
+    >/dev/null
   # The media bucket: the S3 stand-in (in-memory, the compose file's `s3`) on the
   # stack's attachable backend network, where it resolves as `s3`; a deploy uses
   # a real bucket instead.

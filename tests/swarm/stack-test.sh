@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # deploy/stack.yml on a Swarm of SWARM_NODES (default 3) Docker engines of its own
-# (tests/swarm/lib.sh): every service at its replica count, web spread over the
+# (tests/swarm/lib.sh), deployed by deploy/stack-deploy.sh: every service at its
+# replica count, the migrate job completed before web existed, web spread over the
 # nodes, the account flow through Nginx, a token issued once accepted through
 # every node's Nginx, image uploads whose thumbnails workers make across nodes;
 # then, under steady load with writes, a rolling update of web to a new image tag
@@ -57,6 +58,16 @@ converged=$(($(date +%s) - started - ready))
 spread="$(sd 1 service ps drf_web --filter desired-state=running --format '{{.Node}}' \
   | sort -u | wc -l)"
 [[ "${spread}" == "${nodes}" ]] || fail "web runs on ${spread} of ${nodes} nodes"
+# Migrations strictly before the rollout: the migrate job had completed before the
+# web service (created by the last step of deploy/stack-deploy.sh) existed.
+migrated_at="$(sd 1 inspect --format '{{.Status.Timestamp}}' \
+  "$(sd 1 service ps -q drf_migrate | head -1)")"
+web_at="$(sd 1 service inspect --format '{{.CreatedAt}}' drf_web)"
+[[ "$(sd 1 service ps --format '{{.CurrentState}}' drf_migrate)" == Complete* ]] \
+  || fail "the migrate job did not complete"
+# Docker prints "... +0000 UTC", which date(1) reads without the zone's name.
+(($(date -d "${migrated_at% UTC}" +%s%N) < $(date -d "${web_at% UTC}" +%s%N))) \
+  || fail "migrate completed at ${migrated_at}, after web was created at ${web_at}"
 figure deploy "${converged}" "stack converged in ${converged} s: ${want}, web on ${spread} nodes"
 
 # The account flow through node 1's Nginx: PostgreSQL, the secrets, the JWT key.
