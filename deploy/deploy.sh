@@ -15,6 +15,10 @@
 #   4. apply migrations once, in a one-off container of the new image, while the
 #      old web containers still serve;
 #   5. replace web, worker, beat and Nginx, and wait until they report healthy.
+# With DEPLOY_MODE=swarm, DEPLOY_HOST is a Swarm manager and the stack of
+# deploy/stack.yml is deployed instead: steps 1 and 2 as above (the images are
+# pulled by the nodes, with the registry login passed on), then the secrets become
+# Docker secrets, and deploy/stack-deploy.sh does steps 3 to 5 in the same order.
 #
 # Usage (the GitLab deploy jobs): deploy/deploy.sh
 #   DEPLOY_HOST      user@host[:port] of the Docker host (ssh); required unless dry run
@@ -23,6 +27,7 @@
 #   SSH_KNOWN_HOSTS  DEPLOY_HOST's host key line(s): a file path or the lines
 #                    themselves; required unless dry run
 #   IMAGE_TAG        image tag to deploy; default: the tag, else the commit SHA
+#   DEPLOY_MODE      compose (default: one Docker host) or swarm (a Swarm manager)
 #   DEPLOY_DRY_RUN=1 print the plan (stderr) and the rendered configuration (stdout),
 #                    and touch nothing
 set -euo pipefail
@@ -31,11 +36,17 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=deploy/lib.sh
 source deploy/lib.sh
 DRY_RUN="${DEPLOY_DRY_RUN:-0}"
+MODE="${DEPLOY_MODE:-compose}"
+if [[ "$MODE" != compose && "$MODE" != swarm ]]; then
+  echo "deploy: DEPLOY_MODE must be compose or swarm, not '$MODE'" >&2
+  exit 2
+fi
 
 export APP_IMAGE="${APP_IMAGE:-${CI_REGISTRY_IMAGE:?set APP_IMAGE or CI_REGISTRY_IMAGE}}"
 export NGINX_IMAGE="${NGINX_IMAGE:-$APP_IMAGE/nginx}"
 export IMAGE_TAG="${IMAGE_TAG:-${CI_COMMIT_TAG:-${CI_COMMIT_SHA:?set IMAGE_TAG or CI_COMMIT_SHA}}}"
-# One compose project per environment, so staging and production may share a host.
+# One compose project (or Swarm stack) per environment, so staging and production
+# may share a host or a cluster.
 export COMPOSE_PROJECT_NAME="${COMPOSE_PROJECT_NAME:-drf-${CI_ENVIRONMENT_SLUG:-production}}"
 
 compose=(
@@ -108,6 +119,58 @@ disconnect() {
   ssh -O exit deploy-host 2>/dev/null || true
   rm -rf -- "$ssh_dir"
 }
+
+# Swarm secrets cannot change, so each set of values gets names of its own: the
+# stack's name, and a version from a digest of all the values. A deploy with new
+# values creates new secrets and rolls the services onto them; the old ones stay
+# until removed by hand (`docker secret ls`).
+swarm_secrets() {
+  : "${SECRET_KEY:?SECRET_KEY is required}"
+  : "${JWT_SIGNING_KEY:?JWT_SIGNING_KEY is required}"
+  : "${POSTGRES_PASSWORD:?POSTGRES_PASSWORD is required}"
+  # As docker-compose.yml builds it for the compose deploy.
+  database_url="postgres://app:${POSTGRES_PASSWORD}@db:5432/app"
+  export STACK_SECRET_PREFIX="$COMPOSE_PROJECT_NAME"
+  STACK_SECRET_VERSION="_$(printf '%s\0' "$SECRET_KEY" "$JWT_SIGNING_KEY" \
+    "$POSTGRES_PASSWORD" | sha256sum | cut -c1-12)"
+  export STACK_SECRET_VERSION
+}
+
+# Creates the stack's secrets that do not exist yet; values go through stdin only.
+create_secret() {
+  local name="${STACK_SECRET_PREFIX}_$1${STACK_SECRET_VERSION}"
+  if [[ "$DRY_RUN" == 1 ]]; then
+    echo "+ docker secret create $name - (from $2)"
+  elif ! docker secret inspect "$name" >/dev/null 2>&1; then
+    printf '%s' "$3" | docker secret create "$name" - >/dev/null
+  fi
+}
+
+swarm_deploy() {
+  create_secret secret_key SECRET_KEY "$SECRET_KEY"
+  create_secret jwt_signing_key JWT_SIGNING_KEY "$JWT_SIGNING_KEY"
+  create_secret postgres_password POSTGRES_PASSWORD "$POSTGRES_PASSWORD"
+  create_secret database_url "POSTGRES_PASSWORD, as a postgres:// URL" "$database_url"
+  run deploy/stack-deploy.sh "$COMPOSE_PROJECT_NAME" --with-registry-auth --detach=false
+}
+
+if [[ "$MODE" == swarm ]]; then
+  swarm_secrets
+  echo "deploy: swarm stack $COMPOSE_PROJECT_NAME <- $APP_IMAGE:$IMAGE_TAG, $NGINX_IMAGE:$IMAGE_TAG" >&2
+  if [[ "$DRY_RUN" == 1 ]]; then
+    echo "deploy: dry run; would run on the manager ${DEPLOY_HOST:-<DEPLOY_HOST>}:" >&2
+    { registry_login && swarm_deploy; } >&2
+    exec env STACK_NAME="$COMPOSE_PROJECT_NAME" deploy/stack-config.sh
+  fi
+  STACK_NAME="$COMPOSE_PROJECT_NAME" deploy/stack-config.sh >/dev/null
+  connect
+  engine="$(docker version --format '{{.Server.Version}}')"
+  echo "deploy: Docker $engine on the manager $DEPLOY_HOST" >&2
+  registry_login
+  swarm_deploy
+  docker stack services "$COMPOSE_PROJECT_NAME"
+  exit 0
+fi
 
 plan
 if [[ "$DRY_RUN" == 1 ]]; then

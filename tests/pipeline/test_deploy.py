@@ -200,11 +200,88 @@ def test_the_readme_names_every_variable_a_deploy_reads():
         re.compile("^" + pattern.replace("*", "[A-Z0-9_]*") + "$")
         for pattern in re.findall(r"`([A-Z][A-Z0-9_]*\*[A-Z0-9_*]*)`", section)
     ]
-    # The scripts' own, not settings (the dry run has its own README section).
-    internal = {"BASH_SOURCE", "DEPLOY_DRY_RUN", "DRY_RUN", "VAR"}
+    # The scripts' own, not settings (the dry run has its own README section; the
+    # swarm secrets' names are derived, see deploy.sh's swarm_secrets).
+    internal = {
+        "BASH_SOURCE",
+        "DEPLOY_DRY_RUN",
+        "DRY_RUN",
+        "VAR",
+        "STACK_SECRET_PREFIX",
+        "STACK_SECRET_VERSION",
+    }
     missing = sorted(
         name
         for name in read - named - internal
         if not any(family.match(name) for family in families)
     )
     assert not missing, f"add to README's CI/CD variables: {missing}"
+
+
+# DEPLOY_MODE=swarm: the stack of deploy/stack.yml, deployed to a Swarm manager.
+SWARM_ENVIRONMENT = {**CI_ENVIRONMENT, "DEPLOY_MODE": "swarm"}
+SECRETS = ["SECRET_KEY", "JWT_SIGNING_KEY", "POSTGRES_PASSWORD"]
+
+
+@pytest.fixture
+def swarm_dry_run(dry_run):
+    result = dry_run(SWARM_ENVIRONMENT)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_swarm_mode_renders_the_stack_with_the_commits_images(swarm_dry_run):
+    services = yaml.safe_load(swarm_dry_run.stdout)["services"]
+    sha = CI_ENVIRONMENT["CI_COMMIT_SHA"]
+    for name in [*APP_SERVICES, "migrate"]:
+        assert services[name]["image"] == f"registry.example.com/acme/api:{sha}"
+    assert services["nginx"]["image"] == f"registry.example.com/acme/api/nginx:{sha}"
+    assert services["migrate"]["deploy"]["mode"] == "replicated-job"
+
+
+def test_swarm_mode_keeps_secret_values_out_of_the_stack(swarm_dry_run):
+    for name in SECRETS:
+        assert CI_ENVIRONMENT[name] not in swarm_dry_run.stdout
+        assert CI_ENVIRONMENT[name] not in swarm_dry_run.stderr
+    web = yaml.safe_load(swarm_dry_run.stdout)["services"]["web"]["environment"]
+    assert web["SECRET_KEY"] == ""
+    assert web["SECRET_KEY_FILE"] == "/run/secrets/secret_key"
+
+
+def test_swarm_secrets_are_named_per_stack_and_per_value(dry_run, swarm_dry_run):
+    secrets = yaml.safe_load(swarm_dry_run.stdout)["secrets"]
+    name = secrets["secret_key"]["name"]
+    assert re.fullmatch(r"drf-staging_secret_key_[0-9a-f]{12}", name)
+    assert f"+ docker secret create {name} - (from SECRET_KEY)" in swarm_dry_run.stderr
+    rotated = dry_run({**SWARM_ENVIRONMENT, "SECRET_KEY": "a-rotated-secret-key"})
+    new_name = yaml.safe_load(rotated.stdout)["secrets"]["secret_key"]["name"]
+    assert new_name.startswith("drf-staging_secret_key_")
+    assert new_name != name
+
+
+def test_swarm_mode_creates_the_secrets_then_deploys_in_order(swarm_dry_run):
+    plan = [line for line in swarm_dry_run.stderr.splitlines() if line.startswith("+ ")]
+    assert [line.split(" - ", 1)[0].rsplit("_", 1)[0] for line in plan[1:5]] == [
+        "+ docker secret create drf-staging_secret_key",
+        "+ docker secret create drf-staging_jwt_signing_key",
+        "+ docker secret create drf-staging_postgres_password",
+        "+ docker secret create drf-staging_database_url",
+    ]
+    assert plan[0].startswith("+ docker login")
+    assert plan[5:] == [
+        "+ deploy/stack-deploy.sh drf-staging --with-registry-auth --detach=false"
+    ]
+
+
+@pytest.mark.parametrize("missing", [*SECRETS, "ALLOWED_HOSTS"])
+def test_swarm_mode_stops_on_a_missing_required_variable(dry_run, missing):
+    env = {k: v for k, v in SWARM_ENVIRONMENT.items() if k != missing}
+    result = dry_run(env)
+    assert result.returncode != 0
+    assert missing in result.stderr
+
+
+def test_an_unknown_deploy_mode_stops_the_deploy(dry_run):
+    result = dry_run({**CI_ENVIRONMENT, "DEPLOY_MODE": "kubernetes"})
+    assert result.returncode == 2
+    assert "DEPLOY_MODE must be compose or swarm, not 'kubernetes'" in result.stderr
