@@ -13,6 +13,7 @@ request, read from /proc (workers recycled meanwhile included).
 
 import contextlib
 import os
+import random
 import subprocess
 import sys
 import tempfile
@@ -33,6 +34,8 @@ GTHREAD = ["--worker-class", "gthread", "--keep-alive", "5"]
 # The trivial view (no I/O) and the cheapest authenticated API call.
 PATHS = {"baseline": "/bench/baseline", "me": "/api/v1/users/me/"}
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+# TemporaryDirectory makes a private directory (mode 0700) there.
+_SHM = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,11 @@ CEILING = Server("plain sync, 2 workers", (*PLAIN, "--workers", "2"))
 # The project's default worker count, without its configuration: what the
 # project's CPU per request is compared with.
 SAME_WORKERS = Server("plain sync, 4 workers", (*PLAIN, "--workers", "4"))
-PROJECT = Server("project default", tuple(PROJECT_CONFIG))
+# As the web container runs it: metrics in prometheus-client's multiprocess mode,
+# whose directory the entrypoint sets (bench.host.running makes a fresh one).
+PROJECT = Server(
+    "project default", tuple(PROJECT_CONFIG), {"PROMETHEUS_MULTIPROC_DIR": ""}
+)
 SERVERS = (
     CEILING,
     SAME_WORKERS,
@@ -88,27 +95,48 @@ def compare(
     token: str,
     duration: float,
     warmup: float,
+    rounds: int = 1,
     connections: int = 32,
     servers: tuple[Server, ...] = SERVERS,
     log=print,
 ) -> dict:
-    """{server label: {path name: figures}}, every server measured in turn."""
-    results = {}
-    for server in servers:
-        log(f"  host: {server.label}")
-        with running(stack, server) as process:
-            results[server.label] = {
-                name: measure(
-                    process,
-                    path,
-                    token=token if name == "me" else "",
-                    connections=connections,
-                    duration=duration,
-                    warmup=warmup,
-                )
-                for name, path in PATHS.items()
-            }
-    return results
+    """{server label: {path name: figures}}: each server measured `rounds` times,
+    in a new random order each round, and its median run kept.
+
+    Servers measured one after the other in a fixed order drift with the machine
+    (a later one met a warmer or a busier machine): the first full run here put
+    the same configuration at 0.75x and 0.92x of the ceiling. Interleaved rounds
+    in shuffled order, and the median, take that drift out of the ratios.
+    """
+    runs = {server.label: {name: [] for name in PATHS} for server in servers}
+    order = list(servers)
+    shuffle = random.Random(0)  # noqa: S311 - an order, not a secret
+    for round_ in range(1, rounds + 1):
+        shuffle.shuffle(order)
+        for server in order:
+            log(f"  host, round {round_} of {rounds}: {server.label}")
+            with running(stack, server) as process:
+                for name, path in PATHS.items():
+                    runs[server.label][name].append(
+                        measure(
+                            process,
+                            path,
+                            token=token if name == "me" else "",
+                            connections=connections,
+                            duration=duration,
+                            warmup=warmup,
+                        )
+                    )
+    return {
+        label: {name: median_run(points) for name, points in by_path.items()}
+        for label, by_path in runs.items()
+    }
+
+
+def median_run(points: list[dict]) -> dict:
+    """The run of median throughput, with every run's req/s beside it."""
+    ranked = sorted(points, key=lambda point: point["rps"])
+    return {**ranked[(len(ranked) - 1) // 2], "rps_runs": [p["rps"] for p in points]}
 
 
 def measure(process, path, *, token, connections, duration, warmup) -> dict:
@@ -128,11 +156,18 @@ def running(stack: Stack, server: Server):
     """gunicorn on 127.0.0.1:PORT with `server`'s options, stopped on the way out."""
     gunicorn = Path(sys.executable).with_name("gunicorn")
     command = [str(gunicorn), *server.args, "--bind", f"127.0.0.1:{PORT}"]
-    with tempfile.NamedTemporaryFile(prefix="bench-host-", suffix=".log") as log:
+    env = environment(stack, server.env)
+    with (
+        tempfile.NamedTemporaryFile(prefix="bench-host-", suffix=".log") as log,
+        # In memory, as the containers' /tmp is.
+        tempfile.TemporaryDirectory(dir=_SHM, prefix="bench-metrics-") as metrics,
+    ):
+        if "PROMETHEUS_MULTIPROC_DIR" in env:
+            env["PROMETHEUS_MULTIPROC_DIR"] = metrics
         process = subprocess.Popen(
             [*command, "config.wsgi:application"],
             cwd=ROOT,
-            env=environment(stack, server.env),
+            env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -167,6 +202,8 @@ def environment(stack: Stack, extra: dict) -> dict:
         "SECURE_SSL_REDIRECT": "False",
         "JWT_ACCESS_TOKEN_MINUTES": "120",
         "LOG_FORMAT": "json",
+        # The values are counted; serving them is not what is measured here.
+        "METRICS_PORT": "0",
         **extra,
     }
 

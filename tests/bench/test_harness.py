@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import pytest
 from PIL import Image, UnidentifiedImageError
 
-from bench import report, soak, startup, swarm, targets, wrk
+from bench import host, report, soak, startup, swarm, targets, wrk
 from bench.drills import payloads
 from bench.drills.probe import outage
 from bench.scenarios import SCENARIOS
@@ -309,3 +309,13 @@ def test_report_has_a_section_for_the_swarm_phases(tmp_path):
     assert "nodes: 3 engines up in 50 s\ndrain: drfsw3 drained in 40 s" in text
     assert "| drain | 40 | 3000 | 0 | 60.0 |" in text
     assert "| nodes |" not in text
+
+
+def test_host_comparison_keeps_each_servers_median_run():
+    runs = [{"rps": 500.0, "cpu_ms_per_request": 2.0}, {"rps": 300.0}, {"rps": 900.0}]
+    kept = host.median_run(runs)
+    assert kept["rps"] == 500.0
+    assert kept["cpu_ms_per_request"] == 2.0  # the whole run, not a mix of runs
+    assert kept["rps_runs"] == [500.0, 300.0, 900.0]
+    # With two runs, the slower: a lucky run never passes a target alone.
+    assert host.median_run(runs[:2])["rps"] == 300.0
