@@ -49,43 +49,46 @@ CEILING = Server("plain sync, 2 workers", (*PLAIN, "--workers", "2"))
 # The project's default worker count, without its configuration: what the
 # project's CPU per request is compared with.
 SAME_WORKERS = Server("plain sync, 4 workers", (*PLAIN, "--workers", "4"))
-# As the web container runs it: metrics in prometheus-client's multiprocess mode,
-# whose directory the entrypoint sets (bench.host.running makes a fresh one).
-PROJECT = Server(
-    "project default", tuple(PROJECT_CONFIG), {"PROMETHEUS_MULTIPROC_DIR": ""}
-)
+
+
+def project(label: str, *extra_args: str, metrics=True, **env: str) -> Server:
+    """The project's configuration as the web container runs it, `env` over it:
+    metrics in prometheus-client's multiprocess mode, whose directory the
+    entrypoint sets (running() makes a fresh one); metrics=False: in-process."""
+    settings = {"PROMETHEUS_MULTIPROC_DIR": ""} if metrics else {}
+    return Server(label, (*PROJECT_CONFIG, *extra_args), {**settings, **env})
+
+
+PROJECT = project("project default")
 SERVERS = (
     CEILING,
     SAME_WORKERS,
     PROJECT,
-    Server("project, 2 workers", tuple(PROJECT_CONFIG), {"GUNICORN_WORKERS": "2"}),
-    Server(
-        "project, Django's connection pool",
-        tuple(PROJECT_CONFIG),
-        {"DJANGO_SETTINGS_MODULE": "bench.site.pool"},
+    project("project, 2 workers", GUNICORN_WORKERS="2"),
+    project(
+        "project, Django's connection pool", DJANGO_SETTINGS_MODULE="bench.site.pool"
     ),
-    Server(
-        "project, access log to /dev/null",
-        (*PROJECT_CONFIG, "--access-logfile", "/dev/null"),
+    project("project, no access log (Nginx's only)", GUNICORN_ACCESS_LOG="false"),
+    project(
+        "project, request metrics off",
+        metrics=False,
+        DJANGO_SETTINGS_MODULE="bench.site.nometrics",
     ),
-    Server(
+    project(
         "project, recycled every 1,000 requests",
-        tuple(PROJECT_CONFIG),
-        {"GUNICORN_MAX_REQUESTS": "1000", "GUNICORN_MAX_REQUESTS_JITTER": "100"},
+        GUNICORN_MAX_REQUESTS="1000",
+        GUNICORN_MAX_REQUESTS_JITTER="100",
     ),
-    Server(
+    project(
         "before: gthread 2x4, keep-alive 5 s, recycled every 1,000",
-        (*PROJECT_CONFIG, *GTHREAD, "--threads", "4"),
-        {
-            "GUNICORN_WORKERS": "2",
-            "GUNICORN_MAX_REQUESTS": "1000",
-            "GUNICORN_MAX_REQUESTS_JITTER": "100",
-        },
+        *GTHREAD,
+        "--threads",
+        "4",
+        GUNICORN_WORKERS="2",
+        GUNICORN_MAX_REQUESTS="1000",
+        GUNICORN_MAX_REQUESTS_JITTER="100",
     ),
-    Server(
-        "gthread 4x1, keep-alive 5 s",
-        (*PROJECT_CONFIG, *GTHREAD, "--threads", "1"),
-    ),
+    project("gthread 4x1, keep-alive 5 s", *GTHREAD, "--threads", "1"),
 )
 
 

@@ -64,10 +64,7 @@ FULL = Profile(
             },
         ),
         ("app imported by every worker", {"GUNICORN_PRELOAD": "false"}),
-        (
-            "access log to /dev/null",
-            {"GUNICORN_CMD_ARGS": "--access-logfile=/dev/null"},
-        ),
+        ("no gunicorn access log (Nginx's only)", {"GUNICORN_ACCESS_LOG": "false"}),
     ),
     host_servers=tuple(server.label for server in SERVERS),
     host_rounds=3,
