@@ -13,6 +13,7 @@ pip_tools="$(grep -o '^pip-tools==[^ ]*' development.txt)"
 
 docker run --rm -v "$PWD:/src" -w /src -e PIP_DISABLE_PIP_VERSION_CHECK=1 \
   python:3.13-slim sh -c "
+    set -e
     pip install --quiet --root-user-action=ignore '${pip_tools}' >/dev/null &&
     for name in base production development s3 sbom; do
       $compile $* --output-file \"\$name.txt\" \"\$name.in\"
