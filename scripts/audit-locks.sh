@@ -58,7 +58,7 @@ if skipped and not audited:
         f"pip-audit: NOTHING WAS AUDITED: the advisory service answered for none of "
         f"the {skipped} pins (an index or proxy without PyPI's per-version JSON API "
         "answers 404), so their vulnerabilities are unknown. The GitLab `audit` job "
-        "runs with PIP_AUDIT_STRICT=1, where this fails.",
+        "runs with PIP_AUDIT_STRICT=1, which fails on any pin not audited.",
         file=sys.stderr,
     )
 elif skipped:
