@@ -28,6 +28,7 @@ from tests.support.compose import REPORTS, ROOT
 SCHEMATHESIS = os.path.join(os.path.dirname(sys.executable), "schemathesis")
 SEED = os.environ.get("SCHEMATHESIS_SEED", "20261202")
 MAX_EXAMPLES = os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "25")
+CONFIG = ROOT / "tests" / "e2e" / "schemathesis.toml"
 # Routes Nginx answers itself for TRACE; their Allow must be Django's.
 ROUTES = [
     "/api/v1/auth/register/",
@@ -45,6 +46,7 @@ def run_schemathesis(stack, name, *headers):
     REPORTS.mkdir(exist_ok=True)
     command = [
         SCHEMATHESIS,
+        f"--config-file={CONFIG}",
         "run",
         f"{stack.base_url}/api/schema/",
         "--checks=all",
