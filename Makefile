@@ -157,7 +157,7 @@ test-e2e: venv ## Build the stack, start it from an empty database, test it thro
 
 # make test runs the contract with 25 examples per operation; this is the longer
 # hunt. SCHEMATHESIS_MAX_EXAMPLES and SCHEMATHESIS_SEED override either.
-test-contract: venv ## schemathesis --checks all against the stack, signed in and anonymous, 200 examples per operation (~15 min)
+test-contract: venv ## schemathesis --checks all against the stack, signed in and anonymous, 200 examples per operation (make test: 25)
 	SCHEMATHESIS_MAX_EXAMPLES="$${SCHEMATHESIS_MAX_EXAMPLES:-200}" $(BIN)/pytest tests/e2e -m contract
 
 # --- Backups and restore (pgBackRest; README, "Backups and restore") -----------------
