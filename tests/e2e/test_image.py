@@ -10,8 +10,8 @@ BASE_IMAGE = "python:3.13-slim"
 OWN_LAYERS_BUDGET_MB = 120
 
 
-def run_in_image(stack, *command, env=None):
-    options = []
+def run_in_image(stack, *command, env=None, entrypoint=None):
+    options = [f"--entrypoint={entrypoint}"] if entrypoint else []
     for name, value in (env or {}).items():
         options += ["--env", f"{name}={value}"]
     image = stack.image("app")
@@ -27,9 +27,7 @@ def test_runtime_image_holds_no_tests_dev_tools_or_local_files(stack):
         "print(sorted(str(p) for p in app.rglob('*') if p.name in\n"
         "    ('tests', 'conftest.py', '.env', '.git', 'e2e', 'node_modules')))\n"
     )
-    found = docker(
-        "run", "--rm", "--entrypoint", "python", stack.image("app"), "-c", script
-    )
+    found = run_in_image(stack, "-c", script, entrypoint="python").stdout
     assert found.splitlines() == ["[]", "[]"], found
 
 
@@ -41,9 +39,7 @@ def test_runtime_image_has_no_package_installer(stack):
         "[ -x \"$(command -v $py)\" ] && $py -c 'import pip' 2>/dev/null "
         '&& echo "$py imports pip"; done; true'
     )
-    found = docker(
-        "run", "--rm", "--entrypoint", "sh", stack.image("app"), "-c", script
-    )
+    found = run_in_image(stack, "-c", script, entrypoint="sh").stdout
     assert found == "", found
 
 
