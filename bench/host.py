@@ -12,11 +12,13 @@ request, read from /proc (workers recycled meanwhile included).
 """
 
 import contextlib
+import http.server
 import os
 import random
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +53,10 @@ CEILING = Server("plain sync, 2 workers", (*PLAIN, "--workers", "2"))
 SAME_WORKERS = Server("plain sync, 4 workers", (*PLAIN, "--workers", "4"))
 
 
+# Stands for the address of otlp_sink(), started for the server that names it.
+OTLP_SINK = "otlp-sink"
+
+
 def project(label: str, *extra_args: str, metrics=True, **env: str) -> Server:
     """The project's configuration as the web container runs it, `env` over it:
     metrics in prometheus-client's multiprocess mode, whose directory the
@@ -69,6 +75,10 @@ SERVERS = (
         "project, Django's connection pool", DJANGO_SETTINGS_MODULE="bench.site.pool"
     ),
     project("project, no access log (Nginx's only)", GUNICORN_ACCESS_LOG="false"),
+    project(
+        "project, tracing on (every request, to a local receiver)",
+        OTEL_EXPORTER_OTLP_ENDPOINT=OTLP_SINK,
+    ),
     project(
         "project, request metrics off",
         metrics=False,
@@ -164,9 +174,12 @@ def running(stack: Stack, server: Server):
         tempfile.NamedTemporaryFile(prefix="bench-host-", suffix=".log") as log,
         # In memory, as the containers' /tmp is.
         tempfile.TemporaryDirectory(dir=_SHM, prefix="bench-metrics-") as metrics,
+        otlp_sink() as sink,
     ):
         if "PROMETHEUS_MULTIPROC_DIR" in env:
             env["PROMETHEUS_MULTIPROC_DIR"] = metrics
+        if env.get("OTEL_EXPORTER_OTLP_ENDPOINT") == OTLP_SINK:
+            env["OTEL_EXPORTER_OTLP_ENDPOINT"] = sink
         process = subprocess.Popen(
             [*command, "config.wsgi:application"],
             cwd=ROOT,
@@ -184,6 +197,30 @@ def running(stack: Stack, server: Server):
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@contextlib.contextmanager
+def otlp_sink():
+    """An OTLP/HTTP receiver on 127.0.0.1 that takes every export and keeps none:
+    what tracing costs the server, without a collector's own work."""
+
+    class Sink(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Sink)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def environment(stack: Stack, extra: dict) -> dict:

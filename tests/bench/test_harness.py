@@ -10,6 +10,7 @@ import socket
 import threading
 from types import SimpleNamespace
 
+import httpx
 import pytest
 from PIL import Image, UnidentifiedImageError
 
@@ -319,3 +320,11 @@ def test_host_comparison_keeps_each_servers_median_run():
     assert kept["rps_runs"] == [500.0, 300.0, 900.0]
     # With two runs, the slower: a lucky run never passes a target alone.
     assert host.median_run(runs[:2])["rps"] == 300.0
+
+
+def test_the_otlp_sink_takes_exports_and_stops():
+    with host.otlp_sink() as url:
+        response = httpx.post(f"{url}/v1/traces", content=b"\x0a\x00", timeout=5)
+        assert response.status_code == 200
+    with pytest.raises(httpx.ConnectError):
+        httpx.post(f"{url}/v1/traces", content=b"", timeout=2)
