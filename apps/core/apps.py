@@ -13,3 +13,9 @@ class CoreConfig(AppConfig):
         # the configuration checks run before every command.
         from apps.core import celery_signals, checks  # noqa: F401
         from apps.core.metrics import requests, tasks  # noqa: F401
+        from apps.core.tracing import sdk as tracing
+
+        # Tracing, only when an OTLP endpoint is set: here, in every process, before
+        # gunicorn or Celery forks and before the WSGI handler loads its middleware.
+        # Its exporter starts later, after the fork (apps/core/tracing/).
+        tracing.instrument()
