@@ -145,7 +145,8 @@ class JsonLogger(QuietProbesLogger):
     """Writes gunicorn's access and error logs as one JSON object per line.
 
     The keys are the application's (apps/core/logging.py): timestamp, level,
-    logger, message and request_id, so one query reads every process's records.
+    logger, message and request_id, so one query reads every process's records;
+    access entries add the request's trace_id and span_id.
 
     Access entries name their fields explicitly, so headers such as Authorization
     and Cookie can never reach the log.
@@ -173,6 +174,7 @@ class JsonLogger(QuietProbesLogger):
             "logger": "gunicorn.access",
             "message": f"{method} {path} {status}",
             "request_id": headers.get("x-request-id", "-"),
+            **_trace_ids(environ),
             "remote_addr": environ.get("REMOTE_ADDR", ""),
             "forwarded_for": headers.get("x-forwarded-for", ""),
             "method": method,
@@ -221,6 +223,14 @@ def _send_fin(resp):
             sock.shutdown(socket.SHUT_WR)
 
 
+def _trace_ids(environ):
+    """The Django server span's ids; `-` with tracing off (apps/core/tracing/)."""
+    from apps.core.tracing.context import ENVIRON_KEY, NO_IDS
+
+    trace_id, span_id = environ.get(ENVIRON_KEY, NO_IDS)
+    return {"trace_id": trace_id, "span_id": span_id}
+
+
 def _status_code(resp):
     status = str(getattr(resp, "status", "") or "")
     code = status.split(None, 1)[0]
@@ -241,6 +251,24 @@ def when_ready(server):
 
     collectors = [GunicornWorkers(server), BrokerQueues(app)]
     metrics_serve(port=settings.METRICS_PORT, collectors=collectors)
+
+
+def post_fork(server, worker):
+    """Tracing's exporter, in each worker after the fork (apps/core/tracing/).
+
+    A batch span processor started in the master would leave every worker a copy
+    of its thread's lock and none of its thread. Nothing happens with tracing off.
+    """
+    from apps.core.tracing.sdk import start
+
+    start()
+
+
+def worker_exit(server, worker):
+    # A recycled or stopping worker sends the spans it still holds.
+    from apps.core.tracing.sdk import shutdown
+
+    shutdown()
 
 
 def child_exit(server, worker):

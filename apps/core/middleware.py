@@ -7,6 +7,7 @@ from apps.core.request_id import (
     reset_request_id,
     set_request_id,
 )
+from apps.core.tracing.context import untraced
 
 REQUEST_ID_HEADER = "X-Request-ID"
 
@@ -16,7 +17,9 @@ class HealthCheckMiddleware:
 
     Docker healthchecks and load balancers call these by IP or by container name,
     which ALLOWED_HOSTS rightly refuses for every other path. This is the only place
-    they are answered: they have no URL route, so other methods are a 404.
+    they are answered: they have no URL route, so other methods are a 404. With
+    tracing on they make no spans: probes come every few seconds and say nothing
+    about requests (the server span starts after this middleware).
     """
 
     def __init__(self, get_response):
@@ -25,7 +28,8 @@ class HealthCheckMiddleware:
     def __call__(self, request):
         probe = probe_name(request)
         if probe is not None and request.method in ("GET", "HEAD"):
-            return getattr(views, probe)(request)
+            with untraced():
+                return getattr(views, probe)(request)
         return self.get_response(request)
 
 

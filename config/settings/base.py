@@ -351,6 +351,22 @@ USE_TZ = True
 # counted).
 METRICS_PORT = env("METRICS_PORT", default=9100, cast=int)
 
+# --- Tracing and error reports ----------------------------------------------------
+# OpenTelemetry, by its specification's own variables (apps/core/tracing/): on when
+# an OTLP/HTTP endpoint is set and OTEL_SDK_DISABLED is not true; off by default.
+OTEL_SDK_DISABLED = env("OTEL_SDK_DISABLED", default=False, cast=bool)
+OTEL_EXPORTER_OTLP_ENDPOINT = env("OTEL_EXPORTER_OTLP_ENDPOINT", default="")
+OTEL_EXPORTER_OTLP_TRACES_ENDPOINT = env(
+    "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", default=""
+)
+OTEL_SERVICE_NAME = env("OTEL_SERVICE_NAME", default="drf-reference")
+OTEL_TRACES_SAMPLER = env("OTEL_TRACES_SAMPLER", default="parentbased_always_on")
+OTEL_TRACES_SAMPLER_ARG = env("OTEL_TRACES_SAMPLER_ARG", default="1.0")
+# Sentry (apps/core/sentry.py): unhandled errors of requests and tasks, when a DSN
+# is set; off by default.
+SENTRY_DSN = secret("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env("SENTRY_ENVIRONMENT", default="production")
+
 # --- Logging ----------------------------------------------------------------------
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
 LOG_FORMAT = env("LOG_FORMAT", default="json")

@@ -1,13 +1,17 @@
 """docker/gunicorn.conf.py: the web server's settings, and how a worker stops."""
 
+import json
 import runpy
 import socket
+from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 import yaml
 from django.conf import settings
+
+from apps.core.tracing.context import ENVIRON_KEY
 
 ROOT = Path(settings.BASE_DIR)
 
@@ -131,3 +135,29 @@ def test_successful_probes_write_no_access_line(monkeypatch, path):
 )
 def test_failed_probes_and_other_requests_are_logged(monkeypatch, path, status):
     assert len(access_lines(monkeypatch, path, status)) == 1
+
+
+def access_entry(monkeypatch, environ):
+    conf = load(monkeypatch, LOG_FORMAT="json")
+    logger = object.__new__(conf["JsonLogger"])
+    logger.cfg = SimpleNamespace(accesslog="-", logconfig=None, syslog=False)
+    lines = []
+    logger.access_log = SimpleNamespace(info=lines.append)
+    request = SimpleNamespace(headers=[("X-Request-ID", "req-1")])
+    response = SimpleNamespace(status="200 OK", sent=2)
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/api/v1/posts/", **environ}
+    logger.write_access(response, request, environ, timedelta(milliseconds=5))
+    (line,) = lines
+    return json.loads(line)
+
+
+def test_an_access_line_carries_the_django_spans_ids(monkeypatch):
+    ids = ("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7")
+    entry = access_entry(monkeypatch, {ENVIRON_KEY: ids})
+    assert entry["request_id"] == "req-1"
+    assert (entry["trace_id"], entry["span_id"]) == ids
+
+
+def test_an_access_line_without_tracing_has_dashes(monkeypatch):
+    entry = access_entry(monkeypatch, {})
+    assert (entry["trace_id"], entry["span_id"]) == ("-", "-")

@@ -2,7 +2,11 @@
 
 from django.urls import include, path
 from rest_framework import serializers
-from rest_framework.decorators import api_view, permission_classes
+from rest_framework.decorators import (
+    api_view,
+    authentication_classes,
+    permission_classes,
+)
 from rest_framework.permissions import AllowAny
 
 
@@ -22,8 +26,17 @@ def validate(request):
     _Echo(data=request.data).is_valid(raise_exception=True)
 
 
+@api_view(["POST"])
+@authentication_classes([])
+@permission_classes([AllowAny])
+def crash(request):
+    """A bug that puts a token in its message (apps/core/tests/test_sentry.py)."""
+    raise RuntimeError(f"cannot rotate {request.data['refresh']}")
+
+
 urlpatterns = [
     path("explode/", explode),
+    path("crash/", crash),
     path("validate/", validate),
     path("", include("config.urls")),
 ]
