@@ -161,13 +161,18 @@ class DevStack:
         return self.last_edit
 
     def wait_until_settled(self):
-        """Until worker and beat have started again after the last edit, so a timed
-        edit never lands in a restart that is still going on."""
+        """Until the last edit's restarts are over (worker and beat started again,
+        the replaced worker stopped), so a timed edit never shares the machine with
+        an earlier one's."""
         if self.last_edit is None:
             return
-        for service, started in (("worker", " ready."), ("beat", "beat: Starting")):
-            at = self.first_log_line(service, self.last_edit, started)
-            assert at is not None, f"{service} did not start again after an edit"
+        for service, line in (
+            ("worker", " ready."),
+            ("worker", "dev-restart: pid"),  # "... stopped": the replaced one
+            ("beat", "beat: Starting"),
+        ):
+            at = self.first_log_line(service, self.last_edit, line)
+            assert at is not None, f"{service}: no {line!r} after an edit"
 
     @contextlib.contextmanager
     def registering(self, prefix, every=0.25):
