@@ -103,8 +103,10 @@ COPY --from=sbom-tool /sbom.cdx.json /sbom.cdx.json
 
 # --- development: runtime plus the development tools, for `make dev` -------------
 # docker-compose.dev.yml bind-mounts the code over /app read-only; gunicorn
-# --reload and watchfiles (development.txt) restart the processes on a change.
+# --reload, docker/dev-restart.py (the worker) and watchfiles (beat) restart the
+# processes on a change.
 FROM runtime AS development
 USER 0:0
 COPY --from=test-venv /opt/venv /opt/venv
+COPY docker/dev-restart.py docker/
 USER 10001:10001

@@ -10,18 +10,25 @@ _README_BLOCK = re.compile(
 )
 
 
-def readme_block(test_file):
-    """The README's shell block marked `<!-- readme: tested-by <test_file> -->`."""
+def readme_blocks(test_file):
+    """The README's shell blocks marked `<!-- readme: tested-by <test_file> -->`."""
     readme = (ROOT / "README.md").read_text()
     blocks = [m[2] for m in _README_BLOCK.finditer(readme) if m["path"] == test_file]
-    assert len(blocks) == 1, f"README must have one block tested by {test_file}"
-    return blocks[0]
+    assert blocks, f"README has no block tested by {test_file}"
+    return blocks
 
 
 def readme_commands(test_file):
-    """The block's commands, one per line, comments and blank lines left out."""
-    lines = readme_block(test_file).splitlines()
+    """Those blocks' commands, one per line, comments and blank lines left out."""
+    lines = [line for block in readme_blocks(test_file) for line in block.splitlines()]
     return [line for line in lines if line.strip() and not line.startswith("#")]
+
+
+def readme_command(test_file, start):
+    """The one command of those blocks that starts with `start`, as written."""
+    found = [line for line in readme_commands(test_file) if line.startswith(start)]
+    assert len(found) == 1, f"README: {len(found)} commands start with {start!r}"
+    return found[0]
 
 
 def run_as_user(stack, command, *, env=None, timeout=600):

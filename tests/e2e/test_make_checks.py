@@ -7,13 +7,16 @@ hooks) and removes what it created, also on failure.
 """
 
 import os
+import re
 import secrets
 import subprocess
 import sys
 import time
 
 import pytest
+import yaml
 
+from tests.e2e.readme import readme_command, readme_commands
 from tests.e2e.stack import RUN_TAG, copy_tracked_files
 from tests.support.compose import ROOT
 
@@ -21,6 +24,20 @@ VENV = ROOT / ".venv"
 COMPOSE = ["docker", "compose", "--env-file", "/dev/null", "--file"]
 COMPOSE += ["docker-compose.yml", "--file", "docker-compose.test.yml"]
 GIT = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+README_TESTED_BY = "tests/e2e/test_make_checks.py"
+RUN_HERE = ("make test-unit", "make lint", "make hooks")
+# The one list of linters: the hooks make lint must run, each passing on this code.
+HOOKS = [
+    hook
+    for repo in yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text())["repos"]
+    for hook in repo["hooks"]
+]
+
+
+def _readme(start):
+    """The README's command starting with `start`, to run verbatim in a shell.
+    Make reads ARGS and VENV from the environment, which narrows what they do."""
+    return ["bash", "-c", readme_command(README_TESTED_BY, start)]
 
 
 def _run(command, cwd, env=None, timeout=1200):
@@ -38,6 +55,11 @@ def _run(command, cwd, env=None, timeout=1200):
 @pytest.fixture
 def clone(tmp_path):
     return copy_tracked_files(tmp_path / "clone")
+
+
+def test_the_readme_checks_are_those_run_here():
+    run_here = [readme_command(README_TESTED_BY, start) for start in RUN_HERE]
+    assert sorted(readme_commands(README_TESTED_BY)) == sorted(run_here)
 
 
 def test_make_creates_a_missing_env_and_never_overwrites_one(clone):
@@ -68,13 +90,19 @@ def unit_project(clone):
 def test_make_test_unit_reuses_the_database_until_a_migration_changes(
     clone, unit_project
 ):
-    env = {**os.environ, "TEST_UNIT_PROJECT": unit_project, "IMAGE_TAG": RUN_TAG}
-    # -v: Django says whether it creates the test database; -s: shown.
-    args = "ARGS=pytest -v -s apps/accounts/tests/test_services.py"
+    # One module of the suite; -v: Django says whether it creates the test
+    # database; -s: shown.
+    args = "pytest -v -s apps/accounts/tests/test_services.py"
+    env = {
+        **os.environ,
+        "TEST_UNIT_PROJECT": unit_project,
+        "ARGS": args,
+        "IMAGE_TAG": RUN_TAG,
+    }
 
     def run_unit():
         started = time.monotonic()
-        result = _run(["make", "--no-print-directory", "test-unit", args], clone, env)
+        result = _run(_readme("make test-unit"), clone, env)
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
         return result.stdout + result.stderr, time.monotonic() - started
 
@@ -106,11 +134,13 @@ def repository(clone):
 
 
 def test_make_lint_runs_every_hook_and_fails_on_a_missing_migration(repository):
-    lint = ["make", "--no-print-directory", "lint", f"VENV={VENV}"]
-    clean = _run(lint, repository, timeout=600)
+    env = {**os.environ, "VENV": str(VENV)}
+    clean = _run(_readme("make lint"), repository, env, timeout=600)
     assert clean.returncode == 0, clean.stdout[-3000:] + clean.stderr
-    for hook in ("ruff check", "hadolint", "shellcheck", "makemigrations --check"):
-        assert hook in clean.stdout, hook
+    names = [hook["name"] for hook in HOOKS]
+    assert names, ".pre-commit-config.yaml lists no hook"
+    for name in names:
+        assert re.search(rf"^{re.escape(name)}\.+Passed$", clean.stdout, re.M), name
     models = repository / "apps/posts/models.py"
     models.write_text(
         models.read_text().replace(
@@ -119,14 +149,14 @@ def test_make_lint_runs_every_hook_and_fails_on_a_missing_migration(repository):
             "    subtitle = models.CharField(max_length=200, default='')\n",
         )
     )
-    broken = _run(lint, repository, timeout=600)
+    broken = _run(_readme("make lint"), repository, env, timeout=600)
     assert broken.returncode != 0
     assert "makemigrations --check" in broken.stdout
     assert "Failed" in broken.stdout
 
 
 def test_make_hooks_installs_a_git_hook_that_refuses_a_bad_commit(repository):
-    hooks = _run(["make", "--no-print-directory", "hooks", f"VENV={VENV}"], repository)
+    hooks = _run(_readme("make hooks"), repository, {**os.environ, "VENV": str(VENV)})
     assert hooks.returncode == 0, hooks.stdout + hooks.stderr
     assert (repository / ".git/hooks/pre-commit").is_file()
     (repository / "apps/core/unused.py").write_text("import os\n")

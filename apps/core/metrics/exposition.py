@@ -7,14 +7,18 @@ multiprocess directory, summed on each scrape, plus what the serving process
 collects itself then (the gunicorn worker count, the broker's queues).
 """
 
+import errno
 import logging
 import os
+import threading
+import time
 
 from prometheus_client import CollectorRegistry, start_http_server
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 
 logger = logging.getLogger(__name__)
 MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
+PORT_WAIT_SECONDS = 150
 
 
 def multiprocess() -> bool:
@@ -43,9 +47,38 @@ def metrics_serve(*, port: int, collectors=()) -> bool:
     if not multiprocess():
         logger.warning("%s is not set: no metrics endpoint", MULTIPROC_DIR)
         return False
-    start_http_server(port, registry=serving_registry(*collectors))
+    registry = serving_registry(*collectors)
+    if not _serve(port, registry):
+        # Held by the worker this one replaces, still stopping: in development
+        # the two overlap (docker/dev-restart.py). Serve once it lets go.
+        logger.info("metrics port %s in use: serving once it is free", port)
+        threading.Thread(
+            target=_serve_when_free, args=(port, registry), daemon=True
+        ).start()
+    return True
+
+
+def _serve(port, registry) -> bool:
+    try:
+        start_http_server(port, registry=registry)
+    except OSError as error:
+        if error.errno != errno.EADDRINUSE:
+            raise
+        return False
     logger.info("metrics on port %s", port)
     return True
+
+
+def _serve_when_free(port, registry):
+    # A stopping worker holds the port at most its stop_grace_period (2 min).
+    deadline = time.monotonic() + PORT_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(0.2)
+        if _serve(port, registry):
+            return
+    logger.error(
+        "metrics port %s still in use after %s s: no endpoint", port, PORT_WAIT_SECONDS
+    )
 
 
 def process_exited(pid: int) -> None:

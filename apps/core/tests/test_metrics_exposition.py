@@ -45,12 +45,43 @@ SCRIPT = textwrap.dedent(
 )
 
 
-def run(tmp_path, env_dir=True):
+# The port still held by the process being replaced (a development restart): the
+# endpoint comes up once that one lets go.
+HELD_PORT_SCRIPT = textwrap.dedent(
+    """
+    import socket, time, urllib.request
+
+    from prometheus_client import Counter
+
+    from apps.core.metrics.exposition import metrics_serve
+
+    Counter("t_served", "Served.").inc()
+    held = socket.socket()
+    held.bind(("0.0.0.0", 0))
+    held.listen()
+    port = held.getsockname()[1]
+    assert metrics_serve(port=port)
+    time.sleep(0.5)
+    held.close()
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            body = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5)
+            break
+        except OSError:
+            assert time.monotonic() < deadline, "never served"
+            time.sleep(0.1)
+    print(body.read().decode())
+    """
+)
+
+
+def run(tmp_path, env_dir=True, script=SCRIPT):
     env = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "config.settings.test"}
     if env_dir:
         env["PROMETHEUS_MULTIPROC_DIR"] = str(tmp_path)
     return subprocess.run(
-        [sys.executable, "-c", SCRIPT], env={**env, "PYTHONPATH": "."},
+        [sys.executable, "-c", script], env={**env, "PYTHONPATH": "."},
         capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
 
@@ -75,3 +106,9 @@ def test_no_endpoint_outside_multiprocess_mode(tmp_path):
     result = run(tmp_path, env_dir=False)
     assert result.returncode != 0
     assert "AssertionError" in result.stderr
+
+
+def test_a_port_still_held_is_served_once_let_go(tmp_path):
+    result = run(tmp_path, script=HELD_PORT_SCRIPT)
+    assert result.returncode == 0, result.stderr
+    assert "t_served_total 1.0" in lines(result.stdout)
