@@ -77,15 +77,18 @@ def test_backup_status_shows_the_newest_backup_and_a_healthy_archive(
 
 
 def test_prometheus_sees_the_new_backup_and_a_healthy_archive(backup_stack):
+    started = int(time.time())  # the containers share this clock
     make(backup_stack, "backup")
     port = backup_stack.prometheus_port
+    newest = 'max(pgbackrest_backup_last_completion_timestamp_seconds{type="full"})'
 
-    def fresh():
-        # The recorded age, so the rules are loaded and evaluated too.
-        ages = query(port, "stanza:pgbackrest_backup_age_seconds:min")
-        return ages and ages[0]
+    def scraped():
+        found = query(port, newest)
+        return found and found[0][1] >= started
 
-    labels, age = wait_until(fresh, timeout=90, what="a backup age in Prometheus")
+    wait_until(scraped, timeout=90, what="the new backup's time in Prometheus")
+    # The recorded age: the rules are loaded and evaluated on it.
+    ((labels, age),) = query(port, "stanza:pgbackrest_backup_age_seconds:min")
     assert labels["stanza"] == "local"
     assert 0 <= age < 120, age
     ((_, archived),) = query(port, "pg_stat_archiver_archived_total")
