@@ -101,6 +101,27 @@ def test_prometheus_sees_the_new_backup_and_a_healthy_archive(backup_stack):
         assert not firing(port, alert), alert
 
 
+def test_pgbackrest_reads_its_passphrase_from_a_file(backup_stack):
+    passphrase = backup_stack.env["BACKUP_CIPHER_PASS"]
+    path = "/tmp/cipher-pass"  # noqa: S108 - in the container's own tmpfs
+    backup_stack.exec("backup", "sh", "-c", f'printf %s "$0" > {path}', passphrase)
+    from_file = {"PGBACKREST_REPO1_CIPHER_PASS": "", "BACKUP_CIPHER_PASS_FILE": path}
+    listing = backup_stack.exec("backup", "pgbackrest", "info", env_vars=from_file)
+    assert "status: ok" in listing.stdout, listing.stdout
+    both = backup_stack.exec(
+        "backup", "pgbackrest", "info", check=False,
+        env_vars={"BACKUP_CIPHER_PASS_FILE": path},
+    )  # fmt: skip
+    assert both.returncode == 1
+    assert "set BACKUP_CIPHER_PASS or BACKUP_CIPHER_PASS_FILE, not both" in both.stderr
+    missing = backup_stack.exec(
+        "backup", "pgbackrest", "info", check=False,
+        env_vars={**from_file, "BACKUP_CIPHER_PASS_FILE": "/run/nothing-here"},
+    )  # fmt: skip
+    assert missing.returncode == 1
+    assert "BACKUP_CIPHER_PASS_FILE=/run/nothing-here cannot be read" in missing.stderr
+
+
 def test_readiness_does_not_depend_on_the_backups(backup_stack):
     backup_stack.compose("stop", "backup")
     try:
