@@ -202,8 +202,11 @@ def ssh_host(tmp_path_factory):
 def job(registry, ssh_host, tmp_path_factory):
     """Runs a deploy/ script the way its GitLab job does, with GitLab's variables."""
     runner = build_image("runner")
-    # The checkout is read-only here; a job writes its artifacts under reports/.
+    # The checkout is read-only here; a job writes its artifacts under reports/,
+    # mounted over the checkout's own, which must exist to be mounted on (a fresh
+    # clone has none).
     reports = tmp_path_factory.mktemp("job-reports")
+    (ROOT / "reports").mkdir(exist_ok=True)
     gitlab = {
         "CI_REGISTRY": registry["host"],
         "CI_REGISTRY_USER": registry["user"],
