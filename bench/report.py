@@ -286,7 +286,7 @@ def _drills(drills: dict) -> str:
     runs = {(r.get("started_at"), r.get("commit")) for r in drills["results"]}
     runs.discard((None, None))
     if len(runs) > 1:  # `make drills BENCH_ARGS=--only ...` reran some of them
-        when = "each drill in the run its row names"
+        when = "each row with the run that measured it"
         header = ["drill", "result", "what happened", "run"]
         rows = [
             [r["name"], _verdict(r["passed"]), r["summary"],
