@@ -406,11 +406,18 @@ def test_the_deploy_archives_and_backs_up_into_the_environments_stanza(staged):
     assert stanza["archive"][0]["max"], "no WAL segment archived"
 
 
-def test_no_backup_secret_shows_in_docker_inspect(staged, site):
-    inspected = sh("docker", "inspect", *containers("db"), *containers("backup"))
+def test_no_backup_secret_shows_in_docker_inspect_or_a_log(staged, site):
+    ours = [*containers("db"), *containers("backup")]
+    inspected = sh("docker", "inspect", *ours)
+    logged = staged.stdout + staged.stderr
+    for container in ours:
+        logs = subprocess.run(["docker", "logs", container], capture_output=True)
+        logged += logs.stdout.decode() + logs.stderr.decode()
     for name in ("BACKUP_CIPHER_PASS", "BACKUP_S3_KEY_SECRET", "BACKUP_S3_KEY"):
         assert site["variables"][name] not in inspected, name
+        assert site["variables"][name] not in logged, name
     assert "BACKUP_CIPHER_PASS_FILE=/run/backup-secrets/cipher-pass" in inspected
+    assert "stored 3 secrets" in logged  # the deploy's one-off did write them
 
 
 def test_web_left_migrations_to_the_one_off(staged):
