@@ -24,6 +24,7 @@ def host_servers(stack: Stack, profile: Profile, *, token: str, log=print) -> di
         token=token,
         duration=profile.duration,
         warmup=profile.warmup,
+        rounds=profile.host_rounds,
         servers=chosen,
         log=log,
     )

@@ -12,10 +12,13 @@ request, read from /proc (workers recycled meanwhile included).
 """
 
 import contextlib
+import http.server
 import os
+import random
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +36,8 @@ GTHREAD = ["--worker-class", "gthread", "--keep-alive", "5"]
 # The trivial view (no I/O) and the cheapest authenticated API call.
 PATHS = {"baseline": "/bench/baseline", "me": "/api/v1/users/me/"}
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+# TemporaryDirectory makes a private directory (mode 0700) there.
+_SHM = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 
 
 @dataclass(frozen=True)
@@ -46,39 +51,54 @@ CEILING = Server("plain sync, 2 workers", (*PLAIN, "--workers", "2"))
 # The project's default worker count, without its configuration: what the
 # project's CPU per request is compared with.
 SAME_WORKERS = Server("plain sync, 4 workers", (*PLAIN, "--workers", "4"))
-PROJECT = Server("project default", tuple(PROJECT_CONFIG))
+
+
+# Stands for the address of otlp_sink(), started for the server that names it.
+OTLP_SINK = "otlp-sink"
+
+
+def project(label: str, *extra_args: str, metrics=True, **env: str) -> Server:
+    """The project's configuration as the web container runs it, `env` over it:
+    metrics in prometheus-client's multiprocess mode, whose directory the
+    entrypoint sets (running() makes a fresh one); metrics=False: in-process."""
+    settings = {"PROMETHEUS_MULTIPROC_DIR": ""} if metrics else {}
+    return Server(label, (*PROJECT_CONFIG, *extra_args), {**settings, **env})
+
+
+PROJECT = project("project default")
 SERVERS = (
     CEILING,
     SAME_WORKERS,
     PROJECT,
-    Server("project, 2 workers", tuple(PROJECT_CONFIG), {"GUNICORN_WORKERS": "2"}),
-    Server(
-        "project, Django's connection pool",
-        tuple(PROJECT_CONFIG),
-        {"DJANGO_SETTINGS_MODULE": "bench.site.pool"},
+    project("project, 2 workers", GUNICORN_WORKERS="2"),
+    project(
+        "project, Django's connection pool", DJANGO_SETTINGS_MODULE="bench.site.pool"
     ),
-    Server(
-        "project, access log to /dev/null",
-        (*PROJECT_CONFIG, "--access-logfile", "/dev/null"),
+    project("project, no access log (Nginx's only)", GUNICORN_ACCESS_LOG="false"),
+    project(
+        "project, tracing on (every request, to a local receiver)",
+        OTEL_EXPORTER_OTLP_ENDPOINT=OTLP_SINK,
     ),
-    Server(
+    project(
+        "project, request metrics off",
+        metrics=False,
+        DJANGO_SETTINGS_MODULE="bench.site.nometrics",
+    ),
+    project(
         "project, recycled every 1,000 requests",
-        tuple(PROJECT_CONFIG),
-        {"GUNICORN_MAX_REQUESTS": "1000", "GUNICORN_MAX_REQUESTS_JITTER": "100"},
+        GUNICORN_MAX_REQUESTS="1000",
+        GUNICORN_MAX_REQUESTS_JITTER="100",
     ),
-    Server(
+    project(
         "before: gthread 2x4, keep-alive 5 s, recycled every 1,000",
-        (*PROJECT_CONFIG, *GTHREAD, "--threads", "4"),
-        {
-            "GUNICORN_WORKERS": "2",
-            "GUNICORN_MAX_REQUESTS": "1000",
-            "GUNICORN_MAX_REQUESTS_JITTER": "100",
-        },
+        *GTHREAD,
+        "--threads",
+        "4",
+        GUNICORN_WORKERS="2",
+        GUNICORN_MAX_REQUESTS="1000",
+        GUNICORN_MAX_REQUESTS_JITTER="100",
     ),
-    Server(
-        "gthread 4x1, keep-alive 5 s",
-        (*PROJECT_CONFIG, *GTHREAD, "--threads", "1"),
-    ),
+    project("gthread 4x1, keep-alive 5 s", *GTHREAD, "--threads", "1"),
 )
 
 
@@ -88,27 +108,48 @@ def compare(
     token: str,
     duration: float,
     warmup: float,
+    rounds: int = 1,
     connections: int = 32,
     servers: tuple[Server, ...] = SERVERS,
     log=print,
 ) -> dict:
-    """{server label: {path name: figures}}, every server measured in turn."""
-    results = {}
-    for server in servers:
-        log(f"  host: {server.label}")
-        with running(stack, server) as process:
-            results[server.label] = {
-                name: measure(
-                    process,
-                    path,
-                    token=token if name == "me" else "",
-                    connections=connections,
-                    duration=duration,
-                    warmup=warmup,
-                )
-                for name, path in PATHS.items()
-            }
-    return results
+    """{server label: {path name: figures}}: each server measured `rounds` times,
+    in a new random order each round, and its median run kept.
+
+    Servers measured one after the other in a fixed order drift with the machine
+    (a later one met a warmer or a busier machine): the first full run here put
+    the same configuration at 0.75x and 0.92x of the ceiling. Interleaved rounds
+    in shuffled order, and the median, take that drift out of the ratios.
+    """
+    runs = {server.label: {name: [] for name in PATHS} for server in servers}
+    order = list(servers)
+    shuffle = random.Random(0)  # noqa: S311 - an order, not a secret
+    for round_ in range(1, rounds + 1):
+        shuffle.shuffle(order)
+        for server in order:
+            log(f"  host, round {round_} of {rounds}: {server.label}")
+            with running(stack, server) as process:
+                for name, path in PATHS.items():
+                    runs[server.label][name].append(
+                        measure(
+                            process,
+                            path,
+                            token=token if name == "me" else "",
+                            connections=connections,
+                            duration=duration,
+                            warmup=warmup,
+                        )
+                    )
+    return {
+        label: {name: median_run(points) for name, points in by_path.items()}
+        for label, by_path in runs.items()
+    }
+
+
+def median_run(points: list[dict]) -> dict:
+    """The run of median throughput, with every run's req/s beside it."""
+    ranked = sorted(points, key=lambda point: point["rps"])
+    return {**ranked[(len(ranked) - 1) // 2], "rps_runs": [p["rps"] for p in points]}
 
 
 def measure(process, path, *, token, connections, duration, warmup) -> dict:
@@ -128,11 +169,21 @@ def running(stack: Stack, server: Server):
     """gunicorn on 127.0.0.1:PORT with `server`'s options, stopped on the way out."""
     gunicorn = Path(sys.executable).with_name("gunicorn")
     command = [str(gunicorn), *server.args, "--bind", f"127.0.0.1:{PORT}"]
-    with tempfile.NamedTemporaryFile(prefix="bench-host-", suffix=".log") as log:
+    env = environment(stack, server.env)
+    with (
+        tempfile.NamedTemporaryFile(prefix="bench-host-", suffix=".log") as log,
+        # In memory, as the containers' /tmp is.
+        tempfile.TemporaryDirectory(dir=_SHM, prefix="bench-metrics-") as metrics,
+        otlp_sink() as sink,
+    ):
+        if "PROMETHEUS_MULTIPROC_DIR" in env:
+            env["PROMETHEUS_MULTIPROC_DIR"] = metrics
+        if env.get("OTEL_EXPORTER_OTLP_ENDPOINT") == OTLP_SINK:
+            env["OTEL_EXPORTER_OTLP_ENDPOINT"] = sink
         process = subprocess.Popen(
             [*command, "config.wsgi:application"],
             cwd=ROOT,
-            env=environment(stack, server.env),
+            env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -146,6 +197,30 @@ def running(stack: Stack, server: Server):
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@contextlib.contextmanager
+def otlp_sink():
+    """An OTLP/HTTP receiver on 127.0.0.1 that takes every export and keeps none:
+    what tracing costs the server, without a collector's own work."""
+
+    class Sink(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Sink)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def environment(stack: Stack, extra: dict) -> dict:
@@ -167,6 +242,8 @@ def environment(stack: Stack, extra: dict) -> dict:
         "SECURE_SSL_REDIRECT": "False",
         "JWT_ACCESS_TOKEN_MINUTES": "120",
         "LOG_FORMAT": "json",
+        # The values are counted; serving them is not what is measured here.
+        "METRICS_PORT": "0",
         **extra,
     }
 

@@ -29,6 +29,8 @@ class Profile:
     # Server configurations run on the host beside the stack (bench/host.py),
     # by label; the first is the ceiling. Empty: none.
     host_servers: tuple[str, ...] = ()
+    # Rounds over those servers, each in a new order; the median run is kept.
+    host_rounds: int = 1
     # Seconds of each open-model run (fixed rates at 50% and 80% of capacity).
     open_seconds: float = 0
     # The soak: seconds at `soak_share` of the mix's capacity, measured for
@@ -62,12 +64,10 @@ FULL = Profile(
             },
         ),
         ("app imported by every worker", {"GUNICORN_PRELOAD": "false"}),
-        (
-            "access log to /dev/null",
-            {"GUNICORN_CMD_ARGS": "--access-logfile=/dev/null"},
-        ),
+        ("no gunicorn access log (Nginx's only)", {"GUNICORN_ACCESS_LOG": "false"}),
     ),
     host_servers=tuple(server.label for server in SERVERS),
+    host_rounds=3,
     open_seconds=20,
     soak_seconds=600,
 )

@@ -41,9 +41,13 @@ def host(benchmark: dict) -> str:
     return "\n\n".join(
         [
             "## Server configurations on the host",
-            "The same application served on the host by each configuration in turn "
+            "The same application served on the host by each configuration "
             "(no Docker, no Nginx; the benchmark stack's PostgreSQL and Redis), wrk "
-            "at 32 connections straight to gunicorn. CPU is the server's own user "
+            "at 32 connections straight to gunicorn, in rounds that take every "
+            "configuration in a new random order; each row is a configuration's "
+            "median run (every run's req/s are in results.json). The project's rows "
+            "count metrics as the containers do (multiprocess files in memory). "
+            "CPU is the server's own user "
             "and system time per request (master and workers, recycled ones "
             "included), from /proc. The first row is the ceiling; the ratios are "
             f"to it. Stack efficiency (in-stack baseline / host ceiling): "

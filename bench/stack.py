@@ -19,12 +19,10 @@ import httpx
 from tests.support.compose import ROOT, ComposeProject, docker, run
 
 COMPOSE_FILES = ("docker-compose.yml", "bench/docker-compose.bench.yml")
-APP_IMAGE = "drf-reference-app:bench"
-IMAGES = {
-    "app": APP_IMAGE,
-    "nginx": "drf-reference-nginx:bench",
-    "s3": "drf-reference-s3:bench",
-}
+# The tag of the images the benchmark builds and runs (IMAGE_TAG).
+IMAGE_TAG = "bench"
+APP_IMAGE = f"drf-reference-app:{IMAGE_TAG}"
+IMAGES = {name: f"drf-reference-{name}:{IMAGE_TAG}" for name in ("app", "nginx", "s3")}
 BASE_IMAGE = "python:3.13-slim"
 _NOT_INHERITED = ("AWS_", "POSTGRES_", "GUNICORN", "NGINX_", "DJANGO_", "WEB_")
 _UNITS = {"b": 1, "kib": 2**10, "mib": 2**20, "gib": 2**30, "kb": 1e3, "mb": 1e6}
@@ -92,6 +90,7 @@ class Stack(ComposeProject):
         }
         return {
             **inherited,
+            "IMAGE_TAG": IMAGE_TAG,
             "HTTP_PORT": str(self.http_port),
             "HTTP_BIND": "127.0.0.1",
             "AWS_S3_CUSTOM_DOMAIN": f"127.0.0.1:{self.http_port}/media",

@@ -107,7 +107,12 @@ control_socket = "/tmp/gunicorn.ctl"  # noqa: S108 - a private tmpfs in the cont
 # X-Forwarded-* headers it sets are trusted; narrow this where that is not so.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")
 
-accesslog = "-"
+# Nginx, in front of every web container, logs each request with the same keys and
+# request id; this second line per request costs a measurable share of a small
+# machine (docs/benchmarks, "Gunicorn settings tried"), so it can be turned off.
+accesslog = (
+    "-" if os.environ.get("GUNICORN_ACCESS_LOG", "true").lower() == "true" else None
+)
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 # The text format when LOG_FORMAT=console. It carries the request id Nginx sets and

@@ -13,6 +13,9 @@ cd "$(dirname "$0")/.."
 state=.cache/test-unit
 mkdir -p "${state}"
 project="${TEST_UNIT_PROJECT:-drf-unit-$(pwd | sha256sum | cut -c1-10)}"
+# The test image under a tag of this checkout's own (drf-reference-app-test:<tag>):
+# another checkout's build in between can never replace the one this run built.
+export IMAGE_TAG="${IMAGE_TAG:-${project}}"
 
 random_secret() {
   python3 -c 'import secrets; print(secrets.token_urlsafe(32))'

@@ -7,10 +7,14 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 compile='pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url'
+# The pip-tools the development lock pins: the newest one needs a newer pip than
+# the image's own, which pip cannot replace where Debian installed it.
+pip_tools="$(grep -o '^pip-tools==[^ ]*' development.txt)"
 
 docker run --rm -v "$PWD:/src" -w /src -e PIP_DISABLE_PIP_VERSION_CHECK=1 \
   python:3.13-slim sh -c "
-    pip install --quiet --root-user-action=ignore pip-tools >/dev/null &&
+    set -e
+    pip install --quiet --root-user-action=ignore '${pip_tools}' >/dev/null &&
     for name in base production development s3 sbom; do
       $compile $* --output-file \"\$name.txt\" \"\$name.in\"
     done

@@ -8,6 +8,7 @@ before gunicorn or Celery start and fail on first use instead.
 
 from django.conf import settings
 from django.core.checks import Error, register
+from rest_framework.throttling import ScopedRateThrottle
 
 
 @register()
@@ -45,3 +46,76 @@ def media_domain_check(app_configs, **kwargs):
             id="core.E002",
         )
     ]
+
+
+@register()
+def email_credentials_check(app_configs, **kwargs):
+    """Django's SMTP backend logs in only with both; one alone is silently unused."""
+    user, password = settings.EMAIL_HOST_USER, settings.EMAIL_HOST_PASSWORD
+    if bool(user) == bool(password):
+        return []
+    given, missing = (
+        ("EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD")
+        if user
+        else ("EMAIL_HOST_PASSWORD", "EMAIL_HOST_USER")
+    )
+    return [
+        Error(
+            f"{given} is set but {missing} is empty.",
+            hint="Set both (SMTP authentication) or neither (an open relay).",
+            id="core.E003",
+        )
+    ]
+
+
+@register()
+def email_tls_check(app_configs, **kwargs):
+    """Both would fail every email in the worker (the SMTP backend's ValueError)."""
+    if not (settings.EMAIL_USE_TLS and settings.EMAIL_USE_SSL):
+        return []
+    return [
+        Error(
+            "EMAIL_USE_TLS and EMAIL_USE_SSL are both True.",
+            hint="STARTTLS (usually port 587) is EMAIL_USE_TLS; implicit TLS "
+            "(usually port 465) is EMAIL_USE_SSL. Set one.",
+            id="core.E004",
+        )
+    ]
+
+
+@register()
+def task_time_limits_check(app_configs, **kwargs):
+    """A soft limit at or past the hard one never fires: tasks die without cleanup."""
+    soft, hard = settings.CELERY_TASK_SOFT_TIME_LIMIT, settings.CELERY_TASK_TIME_LIMIT
+    if soft < hard:
+        return []
+    return [
+        Error(
+            f"CELERY_TASK_SOFT_TIME_LIMIT={soft} is not below "
+            f"CELERY_TASK_TIME_LIMIT={hard}.",
+            hint="The soft limit raises SoftTimeLimitExceeded in the task so it can "
+            "clean up; the hard limit kills the process some seconds later.",
+            id="core.E005",
+        )
+    ]
+
+
+@register()
+def throttle_rates_check(app_configs, **kwargs):
+    """DRF parses a rate on the request it throttles: a bad one is a 500 each time."""
+    errors = []
+    for scope, rate in settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].items():
+        try:
+            ScopedRateThrottle().parse_rate(rate)
+        except (ValueError, KeyError, IndexError):
+            # The scopes are auth_<name>, read from THROTTLE_RATE_<NAME> (base.py).
+            variable = f"THROTTLE_RATE_{scope.removeprefix('auth_').upper()}"
+            errors.append(
+                Error(
+                    f"{variable}={rate!r} is not a rate.",
+                    hint="A number of requests per second, minute, hour or day: "
+                    "20/hour, 30/min.",
+                    id="core.E006",
+                )
+            )
+    return errors

@@ -381,3 +381,12 @@ LOGGING = {
         "django.server": {"level": "WARNING"},
     },
 }
+# logging.config refuses either mistake with a message that names no variable.
+if LOG_FORMAT not in LOGGING["formatters"]:
+    raise ImproperlyConfigured(
+        f"LOG_FORMAT={LOG_FORMAT!r} is not one of: {', '.join(LOGGING['formatters'])}."
+    )
+if LOG_LEVEL not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+    raise ImproperlyConfigured(
+        f"LOG_LEVEL={LOG_LEVEL!r} is not one of: DEBUG, INFO, WARNING, ERROR, CRITICAL."
+    )

@@ -10,10 +10,11 @@ import socket
 import threading
 from types import SimpleNamespace
 
+import httpx
 import pytest
 from PIL import Image, UnidentifiedImageError
 
-from bench import drills, report, soak, startup, swarm, targets, wrk
+from bench import drills, host, report, soak, startup, swarm, targets, wrk
 from bench.drills import payloads
 from bench.drills.probe import outage
 from bench.scenarios import SCENARIOS
@@ -335,3 +336,21 @@ def test_rerunning_some_drills_keeps_the_others_with_their_own_run(tmp_path):
     text = report.write({"drills": merged}, tmp_path).read_text()
     assert "| restore | pass | restore | 2026-02-01T00:10:00Z, `def5678` |" in text
     assert "abc1234" in text
+
+
+def test_host_comparison_keeps_each_servers_median_run():
+    runs = [{"rps": 500.0, "cpu_ms_per_request": 2.0}, {"rps": 300.0}, {"rps": 900.0}]
+    kept = host.median_run(runs)
+    assert kept["rps"] == 500.0
+    assert kept["cpu_ms_per_request"] == 2.0  # the whole run, not a mix of runs
+    assert kept["rps_runs"] == [500.0, 300.0, 900.0]
+    # With two runs, the slower: a lucky run never passes a target alone.
+    assert host.median_run(runs[:2])["rps"] == 300.0
+
+
+def test_the_otlp_sink_takes_exports_and_stops():
+    with host.otlp_sink() as url:
+        response = httpx.post(f"{url}/v1/traces", content=b"\x0a\x00", timeout=5)
+        assert response.status_code == 200
+    with pytest.raises(httpx.ConnectError):
+        httpx.post(f"{url}/v1/traces", content=b"", timeout=2)

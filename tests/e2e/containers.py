@@ -6,7 +6,6 @@ hang a CI run.
 
 from contextlib import contextmanager
 
-from tests.e2e.stack import APP_IMAGE
 from tests.support.compose import docker, health, inspect
 from tests.support.waits import wait_until
 
@@ -51,7 +50,7 @@ def requests_waiting_on(stack, service, port):
     (container,) = stack.container_ids(service)
     table = docker(
         "run", "--rm", f"--network=container:{container}", "--entrypoint=cat",
-        APP_IMAGE, "/proc/net/tcp", "/proc/net/tcp6", timeout=60,
+        stack.image("app"), "/proc/net/tcp", "/proc/net/tcp6", timeout=60,
     )  # fmt: skip
     waiting = 0
     for line in table.splitlines()[1:]:

@@ -1,5 +1,6 @@
 """The end-to-end suite's compose project, and the constants its tests share."""
 
+import secrets
 import shutil
 import subprocess
 from dataclasses import dataclass, field
@@ -7,7 +8,11 @@ from dataclasses import dataclass, field
 from tests.support.compose import ROOT, ComposeProject
 
 WEB_REPLICAS = 3
-APP_IMAGE = "drf-reference-app:latest"
+# The tag of every image the session builds (IMAGE_TAG): its own, so that another
+# checkout's build of :latest is never run nor replaced mid-run. The session
+# removes these tags at its end (the layers stay cached).
+RUN_TAG = f"e2e-{secrets.token_hex(4)}"
+OUR_IMAGES = ("app", "app-test", "app-dev", "postgres", "s3", "nginx", "prometheus")
 
 
 @dataclass

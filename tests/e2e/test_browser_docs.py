@@ -113,3 +113,27 @@ def test_admin_login_and_index_render_under_the_policy(stack, browser):
     page.click("input[type=submit]")
     expect(page.locator("#content h1")).to_have_text("Site administration")
     assert problems.all() == {}
+
+
+def test_a_csp_violation_on_the_docs_page_is_reported(stack, browser):
+    # What the tests above rely on: code the policy refuses (an inline script with no
+    # nonce, added as an injected script would be) never runs, and the watched page
+    # reports it, so `problems.all() == {}` fails.
+    page, problems = watched_page(browser, stack.base_url)
+    page.goto(f"{stack.base_url}/api/docs/")
+    page.locator(".opblock").first.wait_for(timeout=RENDER_TIMEOUT_MS)
+    assert problems.all() == {}
+    page.evaluate(
+        """() => {
+            const script = document.createElement("script");
+            script.textContent = "window.injected = true";
+            document.head.appendChild(script);
+        }"""
+    )
+    # The browser reports a violation asynchronously: give it up to 5 s.
+    for _ in range(50):
+        if problems.csp_violations:
+            break
+        page.wait_for_timeout(100)
+    assert page.evaluate("() => window.injected") is None
+    assert [v for v in problems.csp_violations if v.startswith("script-src")], problems

@@ -24,7 +24,7 @@ import httpx
 import pytest
 import yaml
 
-from tests.e2e.stack import copy_tracked_files
+from tests.e2e.stack import RUN_TAG, copy_tracked_files
 from tests.support.compose import REPORTS, ROOT
 
 # Saving a Python file should reach the processes within this many seconds. Each
@@ -52,7 +52,9 @@ class DevStack:
         self.project = f"drf-dev-{secrets.token_hex(4)}"
         keep = ("PATH", "HOME", "LANG", "TMPDIR", "DOCKER_HOST", "DOCKER_CONFIG")
         self.env = {name: os.environ[name] for name in keep if name in os.environ}
-        self.env.update(COMPOSE_PROJECT_NAME=self.project, HTTP_PORT=str(port))
+        self.env.update(
+            COMPOSE_PROJECT_NAME=self.project, HTTP_PORT=str(port), IMAGE_TAG=RUN_TAG
+        )
         self.base_url = f"http://127.0.0.1:{port}"
         self.output = clone / "make-dev.log"
         self.process = None

@@ -21,7 +21,6 @@ from tests.support.compose import ROOT, docker
 from tests.support.waits import wait_until
 
 README_TESTED_BY = "tests/e2e/test_honcho.py"
-TEST_IMAGE = "drf-reference-app-test:latest"
 DATABASE = "honcho"
 _DOTENV_BLOCK = re.compile(r"<!-- readme: honcho-env -->\n```dotenv\n(.*?)```", re.S)
 
@@ -92,7 +91,7 @@ def test_readme_honcho_commands_run_web_worker_and_beat(
     docker(
         "run", "--detach", "--name", name, f"--network={stack.project}_backend",
         f"--volume={tmp_path / '.env'}:/app/.env:ro", "--entrypoint=bash",
-        TEST_IMAGE, "-c", " && ".join(commands),
+        with_tests.image("app-test"), "-c", " && ".join(commands),
     )  # fmt: skip
     try:
         wait_until(

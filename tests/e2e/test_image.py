@@ -3,7 +3,6 @@
 import json
 import time
 
-from tests.e2e.stack import APP_IMAGE
 from tests.support.compose import docker, run
 
 BASE_IMAGE = "python:3.13-slim"
@@ -11,11 +10,12 @@ BASE_IMAGE = "python:3.13-slim"
 OWN_LAYERS_BUDGET_MB = 120
 
 
-def run_in_image(*command, env=None):
-    options = []
+def run_in_image(stack, *command, env=None, entrypoint=None):
+    options = [f"--entrypoint={entrypoint}"] if entrypoint else []
     for name, value in (env or {}).items():
         options += ["--env", f"{name}={value}"]
-    return run(["docker", "run", "--rm", *options, APP_IMAGE, *command], check=False)
+    image = stack.image("app")
+    return run(["docker", "run", "--rm", *options, image, *command], check=False)
 
 
 def test_runtime_image_holds_no_tests_dev_tools_or_local_files(stack):
@@ -27,7 +27,7 @@ def test_runtime_image_holds_no_tests_dev_tools_or_local_files(stack):
         "print(sorted(str(p) for p in app.rglob('*') if p.name in\n"
         "    ('tests', 'conftest.py', '.env', '.git', 'e2e', 'node_modules')))\n"
     )
-    found = docker("run", "--rm", "--entrypoint", "python", APP_IMAGE, "-c", script)
+    found = run_in_image(stack, "-c", script, entrypoint="python").stdout
     assert found.splitlines() == ["[]", "[]"], found
 
 
@@ -39,12 +39,12 @@ def test_runtime_image_has_no_package_installer(stack):
         "[ -x \"$(command -v $py)\" ] && $py -c 'import pip' 2>/dev/null "
         '&& echo "$py imports pip"; done; true'
     )
-    found = docker("run", "--rm", "--entrypoint", "sh", APP_IMAGE, "-c", script)
+    found = run_in_image(stack, "-c", script, entrypoint="sh").stdout
     assert found == "", found
 
 
 def test_image_runs_as_non_root_with_exec_form_entrypoint(stack):
-    config = json.loads(docker("image", "inspect", APP_IMAGE))[0]["Config"]
+    config = json.loads(docker("image", "inspect", stack.image("app")))[0]["Config"]
     assert config["User"] == "10001:10001"
     assert config["Entrypoint"] == ["/app/entrypoint.sh"]
     assert config["Cmd"][0] == "gunicorn"
@@ -52,8 +52,8 @@ def test_image_runs_as_non_root_with_exec_form_entrypoint(stack):
 
 
 def test_no_secret_in_image_config_or_history(stack):
-    config = docker("image", "inspect", APP_IMAGE)
-    history = docker("history", "--no-trunc", APP_IMAGE)
+    config = docker("image", "inspect", stack.image("app"))
+    history = docker("history", "--no-trunc", stack.image("app"))
     for text in (config, history):
         for name in ("SECRET_KEY", "JWT_SIGNING_KEY", "PASSWORD", "AWS_SECRET"):
             assert name not in text
@@ -65,7 +65,7 @@ def test_own_layers_stay_within_budget(stack, record_property):
     def size_mb(image):
         return int(docker("image", "inspect", "--format", "{{.Size}}", image)) / 1e6
 
-    total_mb = size_mb(APP_IMAGE)
+    total_mb = size_mb(stack.image("app"))
     own_mb = total_mb - size_mb(BASE_IMAGE)
     record_property("image_size_mb", round(total_mb))
     record_property("own_layers_mb", round(own_mb))
@@ -73,7 +73,9 @@ def test_own_layers_stay_within_budget(stack, record_property):
 
 
 def test_missing_secret_fails_at_start_naming_it(stack):
-    result = run_in_image("python", "manage.py", "check", env={"DB_WAIT_TIMEOUT": "0"})
+    result = run_in_image(
+        stack, "python", "manage.py", "check", env={"DB_WAIT_TIMEOUT": "0"}
+    )
     assert result.returncode != 0
     assert "SECRET_KEY not found" in result.stderr
 
@@ -86,7 +88,7 @@ def test_entrypoint_gives_up_on_an_unreachable_database(stack):
         "DB_WAIT_TIMEOUT": "3",
     }
     started = time.monotonic()
-    result = run_in_image("gunicorn", "config.wsgi:application", env=env)
+    result = run_in_image(stack, "gunicorn", "config.wsgi:application", env=env)
     elapsed = time.monotonic() - started
     assert result.returncode != 0
     assert "did not accept connections within 3s" in result.stderr

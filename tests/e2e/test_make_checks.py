@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from tests.e2e.stack import copy_tracked_files
+from tests.e2e.stack import RUN_TAG, copy_tracked_files
 from tests.support.compose import ROOT
 
 VENV = ROOT / ".venv"
@@ -68,7 +68,7 @@ def unit_project(clone):
 def test_make_test_unit_reuses_the_database_until_a_migration_changes(
     clone, unit_project
 ):
-    env = {**os.environ, "TEST_UNIT_PROJECT": unit_project}
+    env = {**os.environ, "TEST_UNIT_PROJECT": unit_project, "IMAGE_TAG": RUN_TAG}
     # -v: Django says whether it creates the test database; -s: shown.
     args = "ARGS=pytest -v -s apps/accounts/tests/test_services.py"
 

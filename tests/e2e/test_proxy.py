@@ -73,6 +73,17 @@ def test_security_headers_appear_once(client, path):
     assert "camera=()" in headers["Permissions-Policy"]
 
 
+@pytest.mark.parametrize("claimed", [None, "https"])
+def test_no_hsts_over_plain_http_whatever_the_client_claims(client, claimed):
+    # Production settings send HSTS over TLS (apps/core/tests/test_browser_headers.py);
+    # Nginx sets X-Forwarded-Proto to its own scheme, over a client's.
+    headers = {"X-Forwarded-Proto": claimed} if claimed else {}
+    response = client.get("/api/schema/", headers=headers)
+    assert response.status_code == 200
+    assert "Strict-Transport-Security" not in response.headers
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
 def test_json_responses_are_gzipped(client):
     response = client.get(
         "/api/schema/?format=json", headers={"Accept-Encoding": "gzip"}

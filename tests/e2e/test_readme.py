@@ -16,7 +16,7 @@ import subprocess
 
 import pytest
 
-from tests.e2e.stack import copy_tracked_files
+from tests.e2e.stack import RUN_TAG, copy_tracked_files
 from tests.support.compose import ROOT
 
 README = ROOT / "README.md"
@@ -50,7 +50,11 @@ def user_clone(tmp_path_factory):
 def user_environment():
     # A user's shell: nothing from the test runner that compose would interpolate.
     keep = ("PATH", "HOME", "LANG", "DOCKER_HOST", "DOCKER_CONFIG", "TMPDIR")
-    return {name: os.environ[name] for name in keep if name in os.environ}
+    # The session's image tag (conftest.RUN_TAG), so no other checkout's build of
+    # :latest is run or replaced; the session removes it at its end.
+    return {name: os.environ[name] for name in keep if name in os.environ} | {
+        "IMAGE_TAG": RUN_TAG
+    }
 
 
 def run_sh(script, cwd):

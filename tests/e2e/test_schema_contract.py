@@ -4,11 +4,13 @@ schemathesis (`--checks all`) generates requests from /api/schema/, valid and
 invalid, sends them through Nginx and checks every answer against the schema:
 status codes, bodies, headers, that invalid input is refused and valid input
 accepted, 405s with Allow. Once as a signed-in user, once anonymously. The seed is
-fixed so a failure reproduces; SCHEMATHESIS_MAX_EXAMPLES raises the bounded
-count for a longer hunt (`SCHEMATHESIS_MAX_EXAMPLES=200 make test-contract`).
+fixed so a failure reproduces (SCHEMATHESIS_SEED chooses another);
+SCHEMATHESIS_MAX_EXAMPLES bounds the examples per operation: 25 by default.
 
-The schemathesis runs are part of `make test` (about two minutes for both) and
-marked `contract`, so `make test-contract` runs them alone. The hooks module
+The schemathesis runs are part of `make test` (about three minutes for both) and
+marked `contract`, so `make test-contract` runs them alone, with 200 examples
+unless told otherwise: the longer hunt. Each run's report is kept under reports/
+(schemathesis-<who>.xml and .log). The hooks module
 filters exactly one schemathesis defect (see its docstring); every other failure
 fails the run.
 """
@@ -26,6 +28,7 @@ from tests.support.compose import REPORTS, ROOT
 SCHEMATHESIS = os.path.join(os.path.dirname(sys.executable), "schemathesis")
 SEED = os.environ.get("SCHEMATHESIS_SEED", "20261202")
 MAX_EXAMPLES = os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "25")
+CONFIG = ROOT / "tests" / "e2e" / "schemathesis.toml"
 # Routes Nginx answers itself for TRACE; their Allow must be Django's.
 ROUTES = [
     "/api/v1/auth/register/",
@@ -43,6 +46,7 @@ def run_schemathesis(stack, name, *headers):
     REPORTS.mkdir(exist_ok=True)
     command = [
         SCHEMATHESIS,
+        f"--config-file={CONFIG}",
         "run",
         f"{stack.base_url}/api/schema/",
         "--checks=all",
@@ -62,9 +66,16 @@ def run_schemathesis(stack, name, *headers):
     }
     started = time.monotonic()
     result = subprocess.run(
-        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800
     )
-    sys.stderr.write(f"\nschemathesis ({name}): {time.monotonic() - started:.0f} s\n")
+    # The whole report beside the JUnit file; its summary (operations, phases,
+    # test cases generated and passed, seed) in the test's own output.
+    (REPORTS / f"schemathesis-{name}.log").write_text(result.stdout + result.stderr)
+    summary = result.stdout[result.stdout.rfind("SUMMARY") :]
+    sys.stderr.write(
+        f"\nschemathesis ({name}, {MAX_EXAMPLES} examples, seed {SEED}): "
+        f"{time.monotonic() - started:.0f} s\n{summary}\n"
+    )
     return result
 
 

@@ -18,6 +18,15 @@ def load(monkeypatch, **env):
     return runpy.run_path(str(ROOT / "docker" / "gunicorn.conf.py"))
 
 
+@pytest.mark.parametrize(("value", "accesslog"), [(None, "-"), ("false", None)])
+def test_the_access_log_goes_to_stdout_unless_turned_off(monkeypatch, value, accesslog):
+    if value is None:
+        monkeypatch.delenv("GUNICORN_ACCESS_LOG", raising=False)
+    else:
+        monkeypatch.setenv("GUNICORN_ACCESS_LOG", value)
+    assert load(monkeypatch)["accesslog"] == accesslog
+
+
 def test_defaults_preload_the_app_and_use_the_closing_sync_worker(monkeypatch):
     monkeypatch.delenv("GUNICORN_PRELOAD", raising=False)
     conf = load(monkeypatch)

@@ -1,7 +1,9 @@
 """The GitLab pipeline: valid for GitLab, shaped as issue 5 asks, and its rules
 evaluated by gitlab-ci-local for each kind of pipeline."""
 
+import fnmatch
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -126,6 +128,42 @@ def test_test_job_uses_real_services_and_reports_to_the_mr(ci):
     assert job["artifacts"]["when"] == "always"
 
 
+def test_audit_job_runs_the_lock_audit_strictly_as_make_lint_runs_it(ci):
+    job = ci["audit"]
+    assert job["stage"] == "lint"
+    assert job["variables"]["PIP_AUDIT_STRICT"] == "1"
+    assert job["script"] == ["bash scripts/audit-locks.sh"]
+    # pip-audit comes with the development set the template installs.
+    assert job["extends"] == ".python"
+    assert "\npip-audit==" in (ROOT / "requirements" / "development.txt").read_text()
+    makefile = (ROOT / "Makefile").read_text()
+    recipe = makefile.split("\nlint:", 1)[1].split("\n\n", 1)[0]
+    assert "scripts/audit-locks.sh" in recipe
+
+
+def test_e2e_job_runs_make_test_e2e_on_a_docker_host_and_keeps_the_screenshot(ci):
+    job = ci["e2e"]
+    assert job["stage"] == "test"
+    assert job["script"] == ["make test-e2e"]
+    # A shell runner on a Docker host: no image, no Docker-in-Docker service,
+    # whose published ports would not be on the job's loopback.
+    for key in ("image", "services", "extends"):
+        assert key not in job, key
+    assert job["tags"] == ["docker-host"]
+    artifacts = job["artifacts"]
+    assert artifacts["when"] == "always"
+    source = (ROOT / "tests" / "e2e" / "test_browser_docs.py").read_text()
+    (screenshot,) = re.findall(r'^SCREENSHOT = REPORTS / "([^"]+)"$', source, re.M)
+    kept = [
+        path
+        for path in artifacts["paths"]
+        if fnmatch.fnmatch(f"reports/{screenshot}", path)
+    ]
+    assert kept == ["reports/*.png"]
+    junit = artifacts["reports"]["junit"]
+    assert job["variables"]["PYTEST_ADDOPTS"] == f"--junitxml={junit}"
+
+
 def test_build_and_release_call_the_scripts_the_tests_exercise(ci):
     assert ci["build"]["script"] == ["bash deploy/build.sh"]
     assert ci["release"]["script"] == ["bash deploy/release.sh"]
@@ -157,23 +195,23 @@ def test_deploys_are_environments(ci):
 
 # Which jobs each kind of pipeline runs, and how, as gitlab-ci-local evaluates the
 # rules. Variables set or unset on top of the local repository's own git data.
+CHECKS = dict.fromkeys(("lint", "audit", "test", "e2e"), "on_success")
 PIPELINES = {
     "feature branch": (
         ["CI_COMMIT_BRANCH=feature-x"],
         [],
-        {"lint": "on_success", "test": "on_success"},
+        CHECKS,
     ),
     "merge request": (
         ["CI_PIPELINE_SOURCE=merge_request_event", "CI_MERGE_REQUEST_IID=7"],
         ["CI_COMMIT_BRANCH"],
-        {"lint": "on_success", "test": "on_success"},
+        CHECKS,
     ),
     "develop": (
         ["CI_COMMIT_BRANCH=develop"],
         [],
         {
-            "lint": "on_success",
-            "test": "on_success",
+            **CHECKS,
             "build": "on_success",
             "deploy:staging": "on_success",
         },
@@ -182,8 +220,7 @@ PIPELINES = {
         ["CI_COMMIT_BRANCH=main", "CI_DEFAULT_BRANCH=main"],
         [],
         {
-            "lint": "on_success",
-            "test": "on_success",
+            **CHECKS,
             "build": "on_success",
             "deploy:production": "manual",
         },
@@ -192,8 +229,7 @@ PIPELINES = {
         ["CI_COMMIT_TAG=v1.2.3"],
         ["CI_COMMIT_BRANCH"],
         {
-            "lint": "on_success",
-            "test": "on_success",
+            **CHECKS,
             "release": "on_success",
             "deploy:production": "manual",
         },
@@ -201,7 +237,7 @@ PIPELINES = {
     "other tag": (
         ["CI_COMMIT_TAG=nightly-2"],
         ["CI_COMMIT_BRANCH"],
-        {"lint": "on_success", "test": "on_success"},
+        CHECKS,
     ),
 }
 

@@ -66,6 +66,11 @@ class ComposeProject:
         """The environment compose runs with: what it interpolates."""
         return self.env
 
+    def image(self, name: str) -> str:
+        """The image of ours named `name` ("app", "nginx", "app-test"...) that this
+        project builds and runs: compose tags them with IMAGE_TAG."""
+        return f"drf-reference-{name}:{self.environment().get('IMAGE_TAG', 'latest')}"
+
     def compose_command(self) -> list[str]:
         """`docker compose` with this project's name, files and env file."""
         files = [arg for name in self.files for arg in ("-f", str(ROOT / name))]

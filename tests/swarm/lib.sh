@@ -43,16 +43,12 @@ swarm_teardown() {
   rm -rf "${SWARM_ROOT}"
 }
 
-# This checkout's images under a tag of their own (the shared :latest may be
-# another checkout's). The app image is compose's build, so a cache hit after the
-# e2e tests.
+# This checkout's images under a tag of their own (IMAGE_TAG; another checkout's
+# build may replace :latest). Compose's builds, so cache hits after the e2e tests.
 swarm_build_images() {
-  printf 'services:\n  web:\n    image: drf-reference-app:%s\n  s3:\n    image: drf-reference-s3:%s\n' \
-    "${SWARM_TAG}" "${SWARM_TAG}" >"/tmp/drfsw-${SWARM_TAG}.yml"
-  SECRET_KEY=- JWT_SIGNING_KEY=- POSTGRES_PASSWORD=- \
-    docker compose --project-name drfsw --file docker-compose.yml \
-    --file "/tmp/drfsw-${SWARM_TAG}.yml" build --quiet web s3
-  docker tag drf-reference-nginx:latest "drf-reference-nginx:${SWARM_TAG}"
+  IMAGE_TAG="${SWARM_TAG}" SECRET_KEY=- JWT_SIGNING_KEY=- POSTGRES_PASSWORD=- \
+    docker compose --project-name drfsw --env-file /dev/null --file docker-compose.yml \
+    build --quiet web s3 nginx
   docker build --quiet --tag "drf-swarm-postgres:${SWARM_TAG}" \
     tests/swarm/postgres-file-env >/dev/null
 }
@@ -91,9 +87,10 @@ swarm_node_up() {
 }
 
 # A Swarm of nodes 1..N, node 1 its manager and the home of db and redis, and the
-# stack's secrets. Prints the database password (for the leak check).
+# stack's secrets, whose values go to ${SWARM_ROOT}/secrets, a line each (for the
+# leak check). Prints the database password.
 swarm_init() {
-  local nodes="$1" n token pw
+  local nodes="$1" n token pw value
   sd 1 swarm init --advertise-addr "$(swarm_addr 1)" >/dev/null
   token="$(sd 1 swarm join-token -q worker)"
   for n in $(seq 2 "${nodes}"); do
@@ -103,9 +100,11 @@ swarm_init() {
   sd 1 node update --label-add drf.db=true --label-add drf.redis=true drfsw1 >/dev/null
   pw="$(python3 -c 'import secrets; print(secrets.token_urlsafe(24))')"
   for name in secret_key jwt_signing_key; do
-    python3 -c 'import secrets; print(secrets.token_urlsafe(48), end="")' \
-      | sd 1 secret create "drf_${name}" - >/dev/null
+    value="$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')"
+    printf %s "${value}" | sd 1 secret create "drf_${name}" - >/dev/null
+    echo "${value}" >>"${SWARM_ROOT}/secrets"
   done
+  echo "${pw}" >>"${SWARM_ROOT}/secrets"
   printf %s "${pw}" | sd 1 secret create drf_postgres_password - >/dev/null
   printf %s "postgres://app:${pw}@db:5432/app" | sd 1 secret create drf_database_url - >/dev/null
   echo "${pw}"

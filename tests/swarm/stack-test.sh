@@ -2,15 +2,16 @@
 # deploy/stack.yml on a Swarm of SWARM_NODES (default 3) Docker engines of its own
 # (tests/swarm/lib.sh), deployed by deploy/stack-deploy.sh: every service at its
 # replica count, the migrate job completed before web existed, web spread over the
-# nodes, the account flow through Nginx, a token issued once accepted through
-# every node's Nginx, image uploads whose thumbnails workers make across nodes;
-# then, under steady load with writes, a rolling update of web to a new image tag
-# and an update to a broken image that Swarm rolls back by itself, both with zero
-# failed requests; a node drained under read load, its tasks moved and zero
-# failed reads; a worker node lost (every process killed) with thumbnails in
-# flight, each then made exactly once; no secret value in `docker service
-# inspect`. Prints a line of figures per phase (and writes them to SWARM_FIGURES,
-# if set, as JSON). Tears everything down, also on failure.
+# nodes, the account flow through Nginx, a token issued by a replica on one node
+# accepted by replicas on every node, image uploads whose thumbnails workers make
+# across nodes; then, under steady load with writes, a rolling update of web to a
+# new image tag and an update to a broken image that Swarm rolls back by itself,
+# both with zero failed requests; a node drained under read load with thumbnails
+# in flight, its tasks moved, zero failed reads and every thumbnail made once; a
+# worker node lost (every process killed) with thumbnails in flight, each then
+# made exactly once; no secret value in `docker inspect` of any service or
+# container. Prints a line of figures per phase (and writes them to
+# SWARM_FIGURES, if set, as JSON). Tears everything down, also on failure.
 # Run as root, under the Docker lock: flock /tmp/drf-docker.lock tests/swarm/stack-test.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -46,7 +47,7 @@ swarm_build_images
 swarm_bridge_up
 started=$(date +%s)
 for n in $(seq "${nodes}"); do swarm_node_up "${n}"; done
-pw="$(swarm_init "${nodes}")"
+swarm_init "${nodes}" >/dev/null
 ready=$(($(date +%s) - started))
 figure nodes "${ready}" "${nodes} engines up in ${ready} s, each in its own namespace, in one Swarm"
 swarm_deploy "${web}" "${worker}" "${nodes}"
@@ -82,17 +83,46 @@ sign_in() {
     | python3 -c 'import json, sys; print(json.load(sys.stdin)["access"])')" \
     || fail "no access token"
 }
-sign_in
-# The token through every node's Nginx, several times each, so that every web
-# replica (each Nginx resolves web by DNS round robin) checks it.
-for n in $(seq "${nodes}"); do
-  for _ in $(seq $((2 * web))); do
-    code="$(api -o /dev/null -w '%{http_code}' -H "Authorization: Bearer ${access}" \
-      "http://$(swarm_addr "${n}"):8080/api/v1/users/me/")"
-    [[ "${code}" == 200 ]] || fail "/users/me/ through node ${n} gave ${code}"
+# Which node runs each web replica, by the replica's addresses ("address node"
+# lines): Nginx names the replica that answered by address in X-Upstream.
+web_addresses() {
+  local n c
+  for n in $(seq "${nodes}"); do
+    for c in $(sd "${n}" ps -q --filter label=com.docker.swarm.service.name=drf_web); do
+      sd "${n}" inspect --format '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}' \
+        "${c}" | tr ' ' '\n' | sed -n "s/^\(..*\)\$/\1 drfsw${n}/p"
+    done
   done
+}
+node_of_upstream() {  # $1: an X-Upstream value; the last address tried answered
+  local address="${1##*, }"
+  awk -v address="${address%:*}" '$1 == address {print $2}' "${SWARM_ROOT}/web-addresses"
+}
+web_addresses >"${SWARM_ROOT}/web-addresses"
+# A token issued by a replica on one node, then presented through every node's
+# Nginx until replicas on every node have accepted it: no state is local.
+access="$(api -D "${SWARM_ROOT}/token-headers" -X POST \
+  "http://$(swarm_addr 1):8080/api/v1/auth/token/" -d "${creds}" \
+  | python3 -c 'import json, sys; print(json.load(sys.stdin)["access"])')" \
+  || fail "no access token"
+upstream="$(sed -n 's/^x-upstream: *//Ip' "${SWARM_ROOT}/token-headers" | tr -d '\r')"
+issuer="$(node_of_upstream "${upstream}")"
+[[ -n "${issuer}" ]] || fail "the token's replica ${upstream} runs on no node"
+declare -A accepted=()
+for try in $(seq $((10 * nodes))); do
+  n=$(((try - 1) % nodes + 1))
+  read -r code upstream < <(api -o /dev/null -w '%{http_code} %header{x-upstream}\n' \
+    -H "Authorization: Bearer ${access}" "http://$(swarm_addr "${n}"):8080/api/v1/users/me/")
+  [[ "${code}" == 200 ]] || fail "/users/me/ through node ${n} gave ${code}"
+  node="$(node_of_upstream "${upstream}")"
+  [[ -n "${node}" ]] || fail "/users/me/ answered by ${upstream}, no web replica"
+  accepted[${node}]=1
+  ((${#accepted[@]} == nodes)) && break
 done
-figure token 0 "account flow 201/200; one token accepted $((2 * web)) times through each of ${nodes} Nginx"
+((${#accepted[@]} == nodes)) \
+  || fail "replicas on ${!accepted[*]} accepted the token, not on all ${nodes} nodes"
+figure token 0 "account flow 201/200; a token issued by a replica on ${issuer} accepted by\
+ replicas on ${nodes} nodes (${!accepted[*]}) through the ${nodes} Nginx, in ${try} requests"
 
 # Steady load through node $1's Nginx (further arguments to tests/swarm/load.py)
 # until load_stop, which sets ${result} and fails the test on any failed request.
@@ -222,6 +252,12 @@ live_worker_logs() {
     done
   done
 }
+drained_worker_logs() {  # of the worker containers on node $1, since time $2
+  local c
+  for c in $(sd "${1#drfsw}" ps -a -q --filter label=com.docker.swarm.service.name=drf_worker); do
+    sd "${1#drfsw}" logs --since "$2" "${c}" 2>&1
+  done
+}
 lost_worker_logs() {
   local config
   for config in "${SWARM_ROOT}/$1"/data/containers/*/config.v2.json; do
@@ -234,6 +270,63 @@ task_ids() {  # of the thumbnail tasks logged as $1 (received, succeeded) in std
   grep -o "generate_thumbnail\[[0-9a-f-]*\] $1" | cut -d '[' -f 2 | cut -d ']' -f 1 | sort -u
 }
 
+# $1 uploads of a big image through node 1's Nginx (request ids swarm-$2-N), their
+# post ids in ${ids[@]}; returns once both workers hold thumbnail tasks: each holds
+# at most its concurrency (2), unacknowledged (acks_late), so 3 or more held means
+# every worker holds some.
+uploads_in_flight() {
+  local flights="$1" name="$2" redis held=0
+  # Big enough to take most of a second to thumbnail; see tests/support/images.py.
+  [[ -s "${SWARM_ROOT}/big.png" ]] || .venv/bin/python -c 'import sys
+from tests.support.images import png
+sys.stdout.buffer.write(png((4000, 4000)))' >"${SWARM_ROOT}/big.png"
+  sign_in
+  rm -f "${SWARM_ROOT}"/flight-*.json
+  seq "${flights}" | xargs -P 4 -I{} curl -s --max-time 30 -o "${SWARM_ROOT}/flight-{}.json" \
+    -w '%{http_code}\n' -H 'Host: localhost' -H "Authorization: Bearer ${access}" \
+    -H "X-Request-ID: swarm-${name}-{}" -F 'title=in flight {}' \
+    -F "image=@${SWARM_ROOT}/big.png" "http://$(swarm_addr 1):8080/api/v1/posts/" \
+    >"${SWARM_ROOT}/flight-codes"
+  [[ "$(sort -u "${SWARM_ROOT}/flight-codes" | tr '\n' ' ')" == "201 " ]] \
+    || fail "uploads before the ${name} gave $(sort "${SWARM_ROOT}/flight-codes" | uniq -c)"
+  mapfile -t ids < <(python3 -c 'import json, pathlib, sys
+for path in pathlib.Path(sys.argv[1]).glob("flight-*.json"):
+    print(json.loads(path.read_text())["id"])' "${SWARM_ROOT}")
+  ((${#ids[@]} == flights)) || fail "${#ids[@]} of ${flights} uploads gave a post id"
+  redis="$(sd 1 ps -q --filter label=com.docker.swarm.service.name=drf_redis)"
+  for _ in $(seq 100); do
+    held="$(sd 1 exec "${redis}" redis-cli -n 1 hlen unacked)"
+    ((held >= 3)) && return 0
+    sleep 0.2
+  done
+  fail "only ${held} thumbnail tasks were in flight before the ${name}"
+}
+# Waits until every post of ${ids[@]} has its thumbnail, at most $1 seconds after
+# $2 (a date +%s); fails naming those still waiting.
+all_ready() {
+  local limit="$1" since="$2" pending still id
+  pending=("${ids[@]}")
+  while ((${#pending[@]} > 0 && $(date +%s) - since < limit)); do
+    still=()
+    for id in "${pending[@]}"; do
+      [[ "$(image_status "${id}")" == ready ]] || still+=("${id}")
+    done
+    pending=("${still[@]}")
+    ((${#pending[@]} == 0)) || sleep 2
+  done
+  ((${#pending[@]} == 0)) \
+    || fail "${#pending[@]} thumbnails not ready $(($(date +%s) - since)) s on: posts ${pending[*]}"
+}
+# Every post of ${ids[@]} made exactly once in the worker logs on stdin.
+made_once() {
+  local logs id made
+  logs="$(cat)"
+  for id in "${ids[@]}"; do
+    made="$(grep -c "thumbnail of post ${id} is ready" <<<"${logs}" || true)"
+    [[ "${made}" == 1 ]] || fail "post ${id}'s thumbnail was made ${made} times"
+  done
+}
+
 # Lose a worker node (never node 1) with thumbnails in flight: every process of
 # it killed at once (swarm_node_kill). Swarm marks it down and starts its tasks on
 # the others; Redis hands the tasks its worker held to the other workers once
@@ -241,37 +334,14 @@ task_ids() {  # of the thumbnail tasks logged as $1 (received, succeeded) in std
 # post's thumbnail is made exactly once in effect: every post ready, and "is
 # ready" logged once per post over all workers, the lost one included.
 lose_a_worker_node() {
-  local victim flights=40 began down="" rescheduled="" done_in held lost_logs logs id made
-  local ids pending still redelivered redis
+  local victim flights=40 began down="" rescheduled="" done_in held lost_logs logs
+  local redelivered
   victim="$(tasks drf_worker | sort -u | grep -v '^drfsw1$' | head -1 || true)"
   [[ -n "${victim}" ]] || fail "no worker runs outside drfsw1 to lose"
-  # Big enough to take most of a second to thumbnail; see tests/support/images.py.
-  .venv/bin/python -c 'import sys; from tests.support.images import png
-sys.stdout.buffer.write(png((4000, 4000)))' >"${SWARM_ROOT}/big.png"
-  sign_in
-  seq "${flights}" | xargs -P 4 -I{} curl -s --max-time 30 -o "${SWARM_ROOT}/flight-{}.json" \
-    -w '%{http_code}\n' -H 'Host: localhost' -H "Authorization: Bearer ${access}" \
-    -H 'X-Request-ID: swarm-nodeloss-{}' -F 'title=in flight {}' \
-    -F "image=@${SWARM_ROOT}/big.png" "http://$(swarm_addr 1):8080/api/v1/posts/" \
-    >"${SWARM_ROOT}/flight-codes"
-  [[ "$(sort -u "${SWARM_ROOT}/flight-codes" | tr '\n' ' ')" == "201 " ]] \
-    || fail "uploads before the node loss gave $(sort "${SWARM_ROOT}/flight-codes" | uniq -c)"
-  mapfile -t ids < <(python3 -c 'import json, pathlib, sys
-for path in pathlib.Path(sys.argv[1]).glob("flight-*.json"):
-    print(json.loads(path.read_text())["id"])' "${SWARM_ROOT}")
-  ((${#ids[@]} == flights)) || fail "${#ids[@]} of ${flights} uploads gave a post id"
-  # Kill once both workers hold tasks: each holds at most its concurrency (2),
-  # unacknowledged (acks_late), so 3 or more held means the victim holds some.
-  redis="$(sd 1 ps -q --filter label=com.docker.swarm.service.name=drf_redis)"
-  held=0
-  for _ in $(seq 100); do
-    held="$(sd 1 exec "${redis}" redis-cli -n 1 hlen unacked)"
-    ((held >= 3)) && break
-    sleep 0.2
-  done
-  ((held >= 3)) || fail "only ${held} thumbnail tasks were in flight; nothing to lose"
+  uploads_in_flight "${flights}" nodeloss
   began=$(date +%s)
   swarm_node_kill "${victim#drfsw}"
+  lost="${victim}"
   for _ in $(seq 120); do
     [[ "$(sd 1 node inspect --format '{{.Status.State}}' "${victim}")" == down ]] \
       && down=$(($(date +%s) - began)) && break
@@ -283,17 +353,8 @@ for path in pathlib.Path(sys.argv[1]).glob("flight-*.json"):
     sleep 1
   done
   [[ -n "${rescheduled}" ]] || fail "the worker tasks of ${victim} were not rescheduled"
-  pending=("${ids[@]}")
-  while ((${#pending[@]} > 0 && $(date +%s) - began < 300)); do
-    still=()
-    for id in "${pending[@]}"; do
-      [[ "$(image_status "${id}")" == ready ]] || still+=("${id}")
-    done
-    pending=("${still[@]}")
-    ((${#pending[@]} == 0)) || sleep 2
-  done
+  all_ready 300 "${began}"
   done_in=$(($(date +%s) - began))
-  ((${#pending[@]} == 0)) || fail "${#pending[@]} thumbnails not ready ${done_in} s after losing ${victim}: posts ${pending[*]}"
   # Held: received by the lost worker, never finished there.
   lost_logs="$(lost_worker_logs "${victim}")"
   comm -23 <(task_ids received <<<"${lost_logs}") <(task_ids succeeded <<<"${lost_logs}") \
@@ -302,11 +363,7 @@ for path in pathlib.Path(sys.argv[1]).glob("flight-*.json"):
   ((held > 0)) || fail "the worker on ${victim} held no thumbnail task when it was lost"
   logs="$(live_worker_logs "${victim}")"
   redelivered="$(comm -12 "${SWARM_ROOT}/held" <(task_ids received <<<"${logs}") | wc -l)"
-  logs+=$'\n'"${lost_logs}"
-  for id in "${ids[@]}"; do
-    made="$(grep -c "thumbnail of post ${id} is ready" <<<"${logs}" || true)"
-    [[ "${made}" == 1 ]] || fail "post ${id}'s thumbnail was made ${made} times"
-  done
+  printf '%s\n%s\n' "${logs}" "${lost_logs}" | made_once
   figure "node loss" "${done_in}" "${victim} lost (every process killed) with ${flights}\
  uploads' thumbnails in flight, ${held} held by its worker: down after ${down} s, its\
  worker running elsewhere after ${rescheduled} s, every thumbnail ready after ${done_in} s\
@@ -316,6 +373,10 @@ if ((nodes > 1)); then
   drained="$(comm -12 <(tasks drf_web | sort -u) <(tasks drf_worker | sort -u) \
     | grep -v '^drfsw1$' | tail -1 || true)"
   drained="${drained:-drfsw${nodes}}"
+  # Thumbnails in flight on every worker, the drained node's included: its warm
+  # shutdown finishes the tasks it runs and hands back those it holds unstarted.
+  since="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  uploads_in_flight 20 drain
   load_start 1 --reads-only
   began=$(date +%s)
   sd 1 node update --availability drain "${drained}" >/dev/null
@@ -338,16 +399,37 @@ if ((nodes > 1)); then
   fi
   [[ "$(swarm_replicas)" == "${want_after}" ]] \
     || fail "after the drain services are $(swarm_replicas), not ${want_after}"
+  all_ready 180 "${began}"
+  live_worker_logs none | made_once
+  drained_logs="$(drained_worker_logs "${drained}" "${since}")"
+  finished="$(task_ids succeeded <<<"${drained_logs}" | wc -l)"
+  handed="$(comm -23 <(task_ids received <<<"${drained_logs}") \
+    <(task_ids succeeded <<<"${drained_logs}") | wc -l)"
   sd 1 node update --availability active "${drained}" >/dev/null
   figure drain "${seconds}" "${drained} drained in ${seconds} s, its web and worker tasks\
- running elsewhere, under read load, 0 failed" "${result}"
+ running elsewhere, under read load, 0 failed; 20 thumbnails in flight all made once\
+ (${finished} finished by the drained worker, ${handed} handed back and made elsewhere)" \
+    "${result}"
   lose_a_worker_node
 fi
 
-leaked="$(sd 1 service inspect drf_web drf_worker drf_beat drf_db drf_migrate \
-  | grep -c -F "${pw}" || true)"
-[[ "${leaked}" == 0 ]] || fail "the database password is in service inspect ${leaked} times"
-figure secrets 0 "no secret value in docker service inspect of the app's services"
+# No secret value in the services' specs nor in any container's configuration on
+# any node but the lost one (Docker secrets are files in /run/secrets, never
+# environment values).
+inspected() {
+  local n ids
+  mapfile -t ids < <(sd 1 service ls -q)
+  sd 1 service inspect "${ids[@]}"
+  for n in $(seq "${nodes}"); do
+    [[ "drfsw${n}" == "${lost:-}" ]] && continue
+    mapfile -t ids < <(sd "${n}" ps -a -q)
+    ((${#ids[@]} == 0)) || sd "${n}" inspect "${ids[@]}"
+  done
+}
+leaked="$(inspected | grep -c -F -f "${SWARM_ROOT}/secrets" || true)"
+[[ "${leaked}" == 0 ]] || fail "a secret value is in docker inspect ${leaked} times"
+figure secrets 0 "no value of the $(wc -l <"${SWARM_ROOT}/secrets") secrets in docker inspect of\
+ any service or container"
 if [[ -n "${SWARM_FIGURES:-}" ]]; then
   python3 -c 'import json, pathlib, sys
 phases, figures, nodes, began = sys.argv[1:]

@@ -204,3 +204,18 @@ def test_an_empty_variable_beside_its_file_counts_as_unset(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "from-file-" + "k" * 50
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("LOG_FORMAT", "yaml", "LOG_FORMAT='yaml' is not one of: json, console."),
+        ("LOG_LEVEL", "info", "LOG_LEVEL='info' is not one of: DEBUG, INFO,"),
+    ],
+)
+def test_an_unknown_log_format_or_level_stops_startup_naming_it(name, value, message):
+    result = run_django(
+        ["-c", "import django; django.setup()"], {**PRODUCTION_ENV, name: value}
+    )
+    assert result.returncode != 0
+    assert message in result.stderr

@@ -2,6 +2,7 @@
 
 import pytest
 
+from apps.posts import services
 from apps.posts.tests.factories import image_upload
 
 
@@ -24,3 +25,10 @@ def media_storage(tmp_path, settings):
 @pytest.fixture
 def png():
     return image_upload("PNG")
+
+
+@pytest.fixture
+def post(user, png):
+    """A post with an image, its thumbnail not made: created outside
+    django_capture_on_commit_callbacks, the enqueue never runs."""
+    return services.post_create(author=user, title="T", image=png)

@@ -21,11 +21,6 @@ pytestmark = pytest.mark.django_db
 Status = Post.ImageStatus
 
 
-@pytest.fixture
-def post(user, png):
-    return services.post_create(author=user, title="T", image=png)
-
-
 def test_generate_thumbnail_marks_the_post_ready(post):
     tasks.generate_thumbnail(post_id=post.pk, image_name=post.image.name)
     post.refresh_from_db()

@@ -16,12 +16,6 @@ pytestmark = pytest.mark.django_db
 Status = Post.ImageStatus
 
 
-@pytest.fixture
-def post(user, png):
-    # Created outside django_capture_on_commit_callbacks: the enqueue never runs.
-    return services.post_create(author=user, title="T", image=png)
-
-
 def generate(post):
     return services.post_generate_thumbnail(post_id=post.pk, image_name=post.image.name)
 
