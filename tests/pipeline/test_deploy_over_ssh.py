@@ -289,6 +289,8 @@ def site(job, ssh_host, registry):
             for repository in REPOSITORIES
             for tag in (SHA, "develop", TAG)
         ]
+        # The stand-in bucket's image, which compose built under the deploy's tags.
+        images += [f"drf-reference-s3:{tag}" for tag in (SHA, TAG)]
         subprocess.run(["docker", "image", "rm", *images], capture_output=True)
 
 
