@@ -166,7 +166,7 @@ COMPOSE ?= docker compose
 .PHONY: backup backups restore
 
 backup: ## A full backup of the database now (pgBackRest, to the backup bucket)
-	$(COMPOSE) exec -T backup bash -c 'pgbackrest backup --type=full && backup-status --record'
+	$(COMPOSE) exec -T backup backup-take full
 
 backups: ## List the backups, their time ranges and the archived WAL
 	$(COMPOSE) exec -T backup pgbackrest info

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Deploys one commit's images to a Docker host over SSH: the stack of
-# docker-compose.yml with the changes of deploy/compose.deploy.yml.
+# docker-compose.yml with the changes of deploy/compose.deploy.yml, and its backups
+# (deploy/compose.backups.yml).
 #
 # Configuration flows CI/CD variable -> this process's environment -> compose's
 # ${VAR} interpolation -> the containers' environment -> python-decouple. No .env
@@ -11,14 +12,18 @@
 #   1. render the configuration: a missing required variable fails here, before
 #      anything on the server changes;
 #   2. log in to the registry and pull the new images onto the server;
-#   3. start (or keep) PostgreSQL and Redis, and wait until they are healthy;
-#   4. apply migrations once, in a one-off container of the new image, while the
+#   3. store the backup repository's secrets in their volume, through a one-off
+#      container's standard input (never a container's environment);
+#   4. start (or keep) PostgreSQL and Redis, and wait until they are healthy;
+#   5. apply migrations once, in a one-off container of the new image, while the
 #      old web containers still serve;
-#   5. replace web, worker, beat and Nginx, and wait until they report healthy.
+#   6. replace web, worker, beat, Nginx and the backup sidecar, and wait until they
+#      report healthy.
 # With DEPLOY_MODE=swarm, DEPLOY_HOST is a Swarm manager and the stack of
 # deploy/stack.yml is deployed instead: steps 1 and 2 as above (the images are
 # pulled by the nodes, with the registry login passed on), then the secrets become
-# Docker secrets, and deploy/stack-deploy.sh does steps 3 to 5 in the same order.
+# Docker secrets, and deploy/stack-deploy.sh does steps 4 to 6 in the same order.
+# The Swarm stack runs no backups yet (it does not include compose.backups.yml).
 #
 # Usage (the GitLab deploy jobs): deploy/deploy.sh
 #   DEPLOY_HOST      user@host[:port] of the Docker host (ssh); required unless dry run
@@ -28,6 +33,10 @@
 #                    themselves; required unless dry run
 #   IMAGE_TAG        image tag to deploy; default: the tag, else the commit SHA
 #   DEPLOY_MODE      compose (default: one Docker host) or swarm (a Swarm manager)
+#   BACKUP_CIPHER_PASS, BACKUP_S3_KEY, BACKUP_S3_KEY_SECRET
+#                    the backup repository's passphrase and the backup bucket's own
+#                    key pair; required (compose mode), stored as files only
+#   BACKUP_STANZA    the environment's backups; default: CI_ENVIRONMENT_SLUG
 #   DEPLOY_DRY_RUN=1 print the plan (stderr) and the rendered configuration (stdout),
 #                    and touch nothing
 set -euo pipefail
@@ -42,25 +51,47 @@ if [[ "$MODE" != compose && "$MODE" != swarm ]]; then
   exit 2
 fi
 
+# The backup repository's secrets reach the containers only as files, through
+# standard input (store_backup_secrets): no command run here has them in its
+# environment.
+export -n BACKUP_CIPHER_PASS BACKUP_S3_KEY BACKUP_S3_KEY_SECRET
+
 export APP_IMAGE="${APP_IMAGE:-${CI_REGISTRY_IMAGE:?set APP_IMAGE or CI_REGISTRY_IMAGE}}"
 export NGINX_IMAGE="${NGINX_IMAGE:-$APP_IMAGE/nginx}"
+export DB_IMAGE="${DB_IMAGE:-$APP_IMAGE/postgres}"
 export IMAGE_TAG="${IMAGE_TAG:-${CI_COMMIT_TAG:-${CI_COMMIT_SHA:?set IMAGE_TAG or CI_COMMIT_SHA}}}"
 # One compose project (or Swarm stack) per environment, so staging and production
 # may share a host or a cluster.
 export COMPOSE_PROJECT_NAME="${COMPOSE_PROJECT_NAME:-drf-${CI_ENVIRONMENT_SLUG:-production}}"
+# Each environment's backups in a stanza of its own: a restore reads only these.
+export BACKUP_STANZA="${BACKUP_STANZA:-${CI_ENVIRONMENT_SLUG:-production}}"
 
 compose=(
   docker compose
   --env-file /dev/null
   --file docker-compose.yml
   --file deploy/compose.deploy.yml
+  --file deploy/compose.backups.yml
 )
+# Through standard input only (docker/postgres/backup-secrets-store).
+store_backup_secrets=(run --rm --no-deps -T backup backup-secrets-store)
+
+# Secrets compose never sees, checked here before anything changes. (Not exported
+# above: docker-compose.yml's defaults would interpolate them into the configuration
+# it renders, and the Swarm stack's.)
+require_backup_secrets() {
+  : "${BACKUP_CIPHER_PASS:?BACKUP_CIPHER_PASS is required for a deploy (the passphrase of the backup repository)}"
+  : "${BACKUP_S3_KEY:?BACKUP_S3_KEY is required for a deploy (the access key of the backup bucket)}"
+  : "${BACKUP_S3_KEY_SECRET:?BACKUP_S3_KEY_SECRET is required for a deploy (the secret key of the backup bucket)}"
+}
 
 plan() {
-  echo "deploy: $COMPOSE_PROJECT_NAME <- $APP_IMAGE:$IMAGE_TAG, $NGINX_IMAGE:$IMAGE_TAG" >&2
+  echo "deploy: $COMPOSE_PROJECT_NAME <- $APP_IMAGE:$IMAGE_TAG, $NGINX_IMAGE:$IMAGE_TAG, $DB_IMAGE:$IMAGE_TAG; backups: stanza $BACKUP_STANZA" >&2
   if [[ "$DRY_RUN" == 1 ]]; then
     echo "deploy: dry run; would run on ${DEPLOY_HOST:-<DEPLOY_HOST>}:" >&2
-    DRY_RUN=1 run "${compose[@]}" pull --quiet web worker beat nginx >&2
+    DRY_RUN=1 run "${compose[@]}" pull --quiet web worker beat nginx db backup >&2
+    echo "$(DRY_RUN=1 run "${compose[@]}" "${store_backup_secrets[@]}")" \
+      "< BACKUP_CIPHER_PASS, BACKUP_S3_KEY, BACKUP_S3_KEY_SECRET" >&2
     DRY_RUN=1 run "${compose[@]}" up --detach --wait db redis >&2
     DRY_RUN=1 run "${compose[@]}" run --rm --no-deps web \
       python manage.py migrate_locked --noinput >&2
@@ -172,6 +203,7 @@ if [[ "$MODE" == swarm ]]; then
   exit 0
 fi
 
+require_backup_secrets
 plan
 if [[ "$DRY_RUN" == 1 ]]; then
   exec "${compose[@]}" config
@@ -183,9 +215,12 @@ connect
 engine="$(docker version --format '{{.Server.Version}}')"
 echo "deploy: Docker $engine on $DEPLOY_HOST" >&2
 registry_login
-# The project's images, always. PostgreSQL and Redis come from Docker Hub when the
-# host lacks them; updating those is a deliberate `pull db redis`, not a side effect.
-"${compose[@]}" pull --quiet web worker beat nginx
+# The project's images, always (PostgreSQL's too: it carries pgBackRest; its major
+# version changes only with docker/postgres/Dockerfile). Redis comes from Docker
+# Hub when the host lacks it; updating it is a deliberate `pull redis`.
+"${compose[@]}" pull --quiet web worker beat nginx db backup
+printf '%s\0' "$BACKUP_CIPHER_PASS" "$BACKUP_S3_KEY" "$BACKUP_S3_KEY_SECRET" |
+  "${compose[@]}" "${store_backup_secrets[@]}"
 "${compose[@]}" up --detach --wait db redis
 "${compose[@]}" run --rm --no-deps web python manage.py migrate_locked --noinput
 "${compose[@]}" up --detach --wait --remove-orphans

@@ -5,10 +5,12 @@
 # Prints the images this project ships, one a line:
 #   <name> <Dockerfile> <build context> <build target, or - for the last stage>
 # The application image is $CI_REGISTRY_IMAGE itself; the others live under it.
+# postgres is PostgreSQL 17 with pgBackRest, for db and the backup sidecar.
 shipped_images() {
   printf '%s\n' \
     "app Dockerfile . runtime" \
-    "nginx nginx/Dockerfile nginx -"
+    "nginx nginx/Dockerfile nginx -" \
+    "postgres docker/postgres/Dockerfile docker/postgres -"
 }
 
 # Prints the registry repository an image NAME is pushed to.

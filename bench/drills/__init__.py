@@ -41,3 +41,22 @@ def run_all(stack: Stack, *, quick: bool = False, names=None, log=print) -> dict
         "quick": quick,
         "results": results,
     }
+
+
+def merge(earlier: dict | None, rerun: dict) -> dict:
+    """`rerun`'s drills in place of the same ones in `earlier`, the others kept: a
+    run of some drills (`--only`) leaves the rest of the report as it was. Each
+    result keeps the time and commit of the run that measured it."""
+    if not earlier or not earlier.get("results"):
+        return rerun
+    stamped = {
+        result["name"]: {**_run_of(run), **result}
+        for run in (earlier, rerun)
+        for result in run["results"]
+    }
+    order = [name for name in DRILLS if name in stamped]
+    return {**rerun, "results": [stamped[name] for name in order]}
+
+
+def _run_of(run: dict) -> dict:
+    return {"started_at": run["started_at"], "commit": run["commit"]}

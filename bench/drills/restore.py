@@ -27,6 +27,8 @@ CHECKSUM = " || ".join(
     f"(SELECT coalesce(md5(string_agg(t::text, ',' ORDER BY id)), '') FROM {name} t)"
     for name in TABLES
 )
+# How many rows that checksum covers.
+ROWS = " + ".join(f"(SELECT count(*) FROM {name})" for name in TABLES)
 REPOSITORY_SIZE = """
 import boto3, os
 s3 = boto3.client("s3", endpoint_url="http://127.0.0.1:5000", region_name="us-east-1",
@@ -51,7 +53,7 @@ def restore_drill(project: ComposeProject, *, quick: bool, log=print) -> dict:
         before = [_account(client, posts) for _ in range(users)]
         backup = _timed(lambda: make(project, "backup"))
         before += [_account(client, posts) for _ in range(users)]
-        moment, checksum = _moment(project)
+        moment, checksum, rows = _moment(project)
         time.sleep(1.1)  # every later commit is stamped after T
         after = [_account(client, posts) for _ in range(users)]
         # Archives the WAL segment holding T and the later writes.
@@ -75,7 +77,7 @@ def restore_drill(project: ComposeProject, *, quick: bool, log=print) -> dict:
     )
     summary = (
         f"restored to T in {restore} s (backup {backup} s); checksum "
-        f"{'equal' if restored == checksum else 'DIFFERENT'}; "
+        f"{'equal' if restored == checksum else 'DIFFERENT'} over {rows} rows; "
         f"{len(posts_before & served)}/{len(posts_before)} posts before T served, "
         f"{len(posts_after & served)} after T; {sum(logins)}/{len(logins)} old "
         f"logins work; repository {size / 1e6:.1f} MB"
@@ -88,6 +90,7 @@ def restore_drill(project: ComposeProject, *, quick: bool, log=print) -> dict:
         backup_seconds=backup,
         repository_bytes=size,
         checksum_equal=restored == checksum,
+        rows_compared=rows,
         posts_before=len(posts_before),
         posts_before_served=len(posts_before & served),
         posts_after_served=len(posts_after & served),
@@ -119,14 +122,15 @@ def _account(client: httpx.Client, posts: int) -> dict:
     return {"credentials": credentials, "posts": created}
 
 
-def _moment(project: ComposeProject) -> tuple[str, str]:
-    """T (the database's clock, UTC, ISO 8601) and the tables' checksum at T."""
+def _moment(project: ComposeProject) -> tuple[str, str, int]:
+    """T (the database's clock, UTC, ISO 8601), the tables' checksum at T and the
+    rows it covers, read in one statement."""
     row = project.psql(
         "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', "
-        f"'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') || '|' || {CHECKSUM}",
+        f"'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') || '|' || {CHECKSUM} || '|' || ({ROWS})",
     )
-    moment, checksum = row.split("|")
-    return moment, checksum
+    moment, checksum, rows = row.split("|")
+    return moment, checksum, int(rows)
 
 
 def _destroy(project: ComposeProject) -> None:

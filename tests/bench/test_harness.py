@@ -14,7 +14,7 @@ import httpx
 import pytest
 from PIL import Image, UnidentifiedImageError
 
-from bench import host, report, soak, startup, swarm, targets, wrk
+from bench import drills, host, report, soak, startup, swarm, targets, wrk
 from bench.drills import payloads
 from bench.drills.probe import outage
 from bench.scenarios import SCENARIOS
@@ -310,6 +310,32 @@ def test_report_has_a_section_for_the_swarm_phases(tmp_path):
     assert "nodes: 3 engines up in 50 s\ndrain: drfsw3 drained in 40 s" in text
     assert "| drain | 40 | 3000 | 0 | 60.0 |" in text
     assert "| nodes |" not in text
+
+
+def test_rerunning_some_drills_keeps_the_others_with_their_own_run(tmp_path):
+    def line(name, passed):
+        verdict = "ok" if passed else "FAILED"
+        return {"name": name, "passed": passed, "summary": name, "line": verdict}
+
+    earlier = {
+        "started_at": "2026-01-01T00:10:00Z",
+        "commit": "abc1234",
+        "results": [line("web_restart", True), line("restore", False)],
+    }
+    rerun = {
+        "started_at": "2026-02-01T00:10:00Z",
+        "commit": "def5678",
+        "results": [line("restore", True)],
+    }
+    merged = drills.merge(earlier, rerun)
+    assert [(r["name"], r["passed"], r["commit"]) for r in merged["results"]] == [
+        ("web_restart", True, "abc1234"),
+        ("restore", True, "def5678"),
+    ]
+    assert drills.merge(None, rerun) is rerun
+    text = report.write({"drills": merged}, tmp_path).read_text()
+    assert "| restore | pass | restore | 2026-02-01T00:10:00Z, `def5678` |" in text
+    assert "abc1234" in text
 
 
 def test_host_comparison_keeps_each_servers_median_run():

@@ -2,7 +2,8 @@
 
 A restore deletes the database, which would break every other test of the shared
 session stack, so this module starts its own compose project (one web replica,
-its own port) and removes it afterwards. The drill itself is bench's
+its own port, and the `observability` profile's Prometheus, which scrapes the
+backup sidecar) and removes it afterwards. The drill itself is bench's
 (`bench/drills/restore.py`), shrunk; `make drills` runs it at full size.
 """
 
@@ -17,13 +18,21 @@ from bench.drills.restore import make, restore_drill
 from tests.e2e.conftest import _free_port, _save_logs, _tear_down, stack_environment
 from tests.e2e.stack import Stack
 from tests.support.api import POSTS, new_user
+from tests.support.metrics import firing, query
+from tests.support.waits import wait_until
 
 
 @pytest.fixture(scope="module")
 def backup_stack(request):
-    port = _free_port()
-    env = {**stack_environment(port), "WEB_REPLICAS": "1"}
+    port, prometheus_port = _free_port(), _free_port()
+    env = {
+        **stack_environment(port),
+        "WEB_REPLICAS": "1",
+        "COMPOSE_PROFILES": "observability",
+        "PROMETHEUS_PORT": str(prometheus_port),
+    }
     stack = Stack(project=f"drf-backup-{secrets.token_hex(4)}", env=env, port=port)
+    stack.prometheus_port = prometheus_port
     try:
         stack.compose("build", timeout=1800)
         stack.compose("up", "--detach", "--wait", "--wait-timeout", "300")
@@ -65,6 +74,61 @@ def test_backup_status_shows_the_newest_backup_and_a_healthy_archive(
     assert "newest backup:" in shown, shown
     assert "(full)" in shown, shown
     assert "archive: ok" in shown, shown
+
+
+def test_prometheus_sees_the_new_backup_and_a_healthy_archive(backup_stack):
+    started = int(time.time())  # the containers share this clock
+    make(backup_stack, "backup")
+    port = backup_stack.prometheus_port
+    newest = 'max(pgbackrest_backup_last_completion_timestamp_seconds{type="full"})'
+
+    def scraped():
+        found = query(port, newest)
+        return found and found[0][1] >= started
+
+    wait_until(scraped, timeout=90, what="the new backup's time in Prometheus")
+    # The recorded age: the rules are loaded and evaluated on it.
+    ((labels, age),) = query(port, "stanza:pgbackrest_backup_age_seconds:min")
+    assert labels["stanza"] == "local"
+    assert 0 <= age < 120, age
+    ((_, archived),) = query(port, "pg_stat_archiver_archived_total")
+    assert archived > 0
+    failing = "pg_stat_archiver_last_failed_timestamp_seconds > " + (
+        "pg_stat_archiver_last_archived_timestamp_seconds"
+    )
+    assert query(port, failing) == []
+    for alert in ("BackupTooOld", "WalArchivingFailing", "BackupStateUnknown"):
+        assert not firing(port, alert), alert
+
+
+def test_pgbackrest_reads_its_passphrase_from_a_file(backup_stack):
+    passphrase = backup_stack.env["BACKUP_CIPHER_PASS"]
+    path = "/tmp/cipher-pass"  # noqa: S108 - in the container's own tmpfs
+    backup_stack.exec("backup", "sh", "-c", f'printf %s "$0" > {path}', passphrase)
+    from_file = {"PGBACKREST_REPO1_CIPHER_PASS": "", "BACKUP_CIPHER_PASS_FILE": path}
+    listing = backup_stack.exec("backup", "pgbackrest", "info", env_vars=from_file)
+    assert "status: ok" in listing.stdout, listing.stdout
+    both = backup_stack.exec(
+        "backup", "pgbackrest", "info", check=False,
+        env_vars={"BACKUP_CIPHER_PASS_FILE": path},
+    )  # fmt: skip
+    assert both.returncode == 1
+    assert "set BACKUP_CIPHER_PASS or BACKUP_CIPHER_PASS_FILE, not both" in both.stderr
+    missing = backup_stack.exec(
+        "backup", "pgbackrest", "info", check=False,
+        env_vars={**from_file, "BACKUP_CIPHER_PASS_FILE": "/run/nothing-here"},
+    )  # fmt: skip
+    assert missing.returncode == 1
+    assert "BACKUP_CIPHER_PASS_FILE=/run/nothing-here cannot be read" in missing.stderr
+
+
+def test_readiness_does_not_depend_on_the_backups(backup_stack):
+    backup_stack.compose("stop", "backup")
+    try:
+        response = httpx.get(f"{backup_stack.base_url}/readyz", timeout=10)
+        assert response.status_code == 200, response.text
+    finally:
+        backup_stack.compose("up", "--detach", "--wait", "backup")
 
 
 def test_restore_to_the_latest_over_a_running_database_keeps_every_commit(

@@ -22,6 +22,7 @@ GITLAB = {
 }
 APP = "registry.example.com/acme/api"
 NGINX = "registry.example.com/acme/api/nginx"
+POSTGRES = "registry.example.com/acme/api/postgres"
 
 
 def commands(result):
@@ -34,17 +35,21 @@ def test_build_tags_each_image_with_the_commit_sha(run_script):
     env = {**GITLAB, "CI_COMMIT_REF_SLUG": "develop", "BUILD_DRY_RUN": "1"}
     steps = commands(run_script("deploy/build.sh", env))
     builds = [step for step in steps if step.startswith("docker build ")]
-    assert len(builds) == 3
-    app, nginx, sbom = builds
+    assert len(builds) == 4
+    app, nginx, postgres, sbom = builds
     assert f"--tag {APP}:{SHA}" in app
     assert "--target runtime" in app
     assert app.endswith(" .")
     assert f"--tag {NGINX}:{SHA}" in nginx
     assert "--file nginx/Dockerfile" in nginx
     assert nginx.endswith(" nginx")
+    assert f"--tag {POSTGRES}:{SHA}" in postgres
+    assert "--file docker/postgres/Dockerfile" in postgres
+    assert postgres.endswith(" docker/postgres")
     pushes = [step for step in steps if step.startswith("docker push ")]
     assert f"docker push {APP}:{SHA}" in pushes
     assert f"docker push {NGINX}:{SHA}" in pushes
+    assert f"docker push {POSTGRES}:{SHA}" in pushes
     # The SBOM comes last, from the app image's layers, into the job's artifacts.
     assert "--target sbom" in sbom
     assert "--output type=local" in sbom  # (the dry run shell-quotes the comma)
@@ -142,6 +147,10 @@ def test_release_retags_the_tested_images_without_building(run_script):
     assert (
         f"docker buildx imagetools create --tag {NGINX}:v2.3.4 {NGINX}:{SHA}" in steps
     )
+    assert (
+        f"docker buildx imagetools create --tag {POSTGRES}:v2.3.4 {POSTGRES}:{SHA}"
+        in steps
+    )
     assert not any(step.startswith(("docker build ", "docker push ")) for step in steps)
 
 
@@ -158,7 +167,7 @@ def test_every_shipped_dockerfile_exists():
     block = text[text.index("shipped_images() {") :].split("}", 1)[0]
     lines = [line.strip().strip('"\\ ') for line in block.splitlines()[2:]]
     entries = [line.split() for line in lines if line]
-    assert [entry[0] for entry in entries] == ["app", "nginx"]
+    assert [entry[0] for entry in entries] == ["app", "nginx", "postgres"]
     for _, dockerfile, context, _target in entries:
         assert (ROOT / dockerfile).is_file()
         assert (ROOT / context).is_dir()

@@ -32,7 +32,15 @@ CI_ENVIRONMENT = {
     "EMAIL_HOST_PASSWORD": "ci-smtp-password",
     "LOG_LEVEL": "WARNING",
     "GUNICORN_WORKERS": "5",
+    "BACKUP_BUCKET": "acme-backups",
+    "BACKUP_CIPHER_PASS": "ci-backup-cipher-pass-7e1f0a9c3d5b",
+    "BACKUP_S3_KEY": "AKIABACKUPVARIABLE",
+    "BACKUP_S3_KEY_SECRET": "ci-backup-s3-key-secret-2d4f6a",
 }
+# The backup repository's secrets: files in the containers, never a value compose
+# renders (deploy.sh hands them to a one-off's standard input).
+BACKUP_SECRETS = ["BACKUP_CIPHER_PASS", "BACKUP_S3_KEY", "BACKUP_S3_KEY_SECRET"]
+BACKUP_SERVICES = ["db", "backup"]
 # Django settings each application container must receive, as set above.
 APP_SETTINGS = [
     "SECRET_KEY",
@@ -95,6 +103,10 @@ def test_images_are_the_commits_and_nothing_is_built(rendered):
     for name in APP_SERVICES:
         assert services[name]["image"] == f"registry.example.com/acme/api:{sha}"
     assert services["nginx"]["image"] == f"registry.example.com/acme/api/nginx:{sha}"
+    for name in BACKUP_SERVICES:
+        assert (
+            services[name]["image"] == f"registry.example.com/acme/api/postgres:{sha}"
+        )
     assert all("build" not in service for service in services.values())
 
 
@@ -116,6 +128,7 @@ def test_a_release_tag_deploys_the_tagged_image(dry_run):
     services = yaml.safe_load(result.stdout)["services"]
     assert services["web"]["image"] == "registry.example.com/acme/api:v1.4.0"
     assert services["nginx"]["image"] == "registry.example.com/acme/api/nginx:v1.4.0"
+    assert services["db"]["image"] == "registry.example.com/acme/api/postgres:v1.4.0"
 
 
 @pytest.mark.parametrize(
@@ -126,6 +139,8 @@ def test_a_release_tag_deploys_the_tagged_image(dry_run):
         "POSTGRES_PASSWORD",
         "ALLOWED_HOSTS",
         "AWS_STORAGE_BUCKET_NAME",
+        "BACKUP_BUCKET",
+        *BACKUP_SECRETS,
     ],
 )
 def test_a_missing_required_variable_stops_the_deploy(dry_run, missing):
@@ -154,9 +169,11 @@ def test_migrations_run_once_before_the_rollout(dry_run):
         for line in dry_run().stderr.splitlines()
         if line.startswith("+ docker compose")
     ]
-    steps = [line.split(" deploy/compose.deploy.yml ", 1)[1] for line in plan]
+    steps = [line.split(" deploy/compose.backups.yml ", 1)[1] for line in plan]
     assert steps == [
-        "pull --quiet web worker beat nginx",
+        "pull --quiet web worker beat nginx db backup",
+        "run --rm --no-deps -T backup backup-secrets-store"
+        " < BACKUP_CIPHER_PASS, BACKUP_S3_KEY, BACKUP_S3_KEY_SECRET",
         "up --detach --wait db redis",
         "run --rm --no-deps web python manage.py migrate_locked --noinput",
         "up --detach --wait --remove-orphans",
@@ -187,7 +204,12 @@ def test_the_readme_names_every_variable_a_deploy_reads():
     # Every ${VAR} the deploy's compose files and scripts interpolate is a CI/CD
     # variable someone may set: README's "CI/CD variables" section names it
     # (`PREFIX_*` covers a family).
-    sources = ["docker-compose.yml", "deploy/compose.deploy.yml", "deploy/deploy.sh"]
+    sources = [
+        "docker-compose.yml",
+        "deploy/compose.deploy.yml",
+        "deploy/compose.backups.yml",
+        "deploy/deploy.sh",
+    ]
     read = set()
     for source in sources:
         text = (ROOT / source).read_text()
@@ -218,6 +240,94 @@ def test_the_readme_names_every_variable_a_deploy_reads():
     assert not missing, f"add to README's CI/CD variables: {missing}"
 
 
+class _ComposeTags(yaml.SafeLoader):
+    """Reads compose files' merge tags (!reset, !override) as the plain value."""
+
+
+def _untagged(loader, _suffix, node):
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node)
+    if isinstance(node, yaml.MappingNode):
+        return loader.construct_mapping(node)
+    return loader.construct_scalar(node)
+
+
+_ComposeTags.add_multi_constructor("!", _untagged)
+
+
+def compose_file(path):
+    return yaml.load((ROOT / path).read_text(), Loader=_ComposeTags)  # noqa: S506
+
+
+def test_a_deploy_archives_wal_and_runs_the_backup_service(rendered):
+    services = rendered["services"]
+    local = compose_file("docker-compose.yml")["services"]
+    # The same archive_command, archive_timeout and all, as the local stack's.
+    assert (
+        compose_file("deploy/compose.backups.yml")["services"]["db"]["command"]
+        == local["db"]["command"]
+    )
+    assert "archive_mode=on" in services["db"]["command"]
+    backup = services["backup"]
+    assert backup["command"] == ["backup-schedule"]
+    assert backup["depends_on"] == {
+        "db": {"condition": "service_healthy", "required": True}
+    }
+    for name in BACKUP_SERVICES:
+        assert services[name]["read_only"] is True
+
+
+def test_the_backup_repository_is_a_real_bucket_over_verified_tls(rendered):
+    for name in BACKUP_SERVICES:
+        environment = rendered["services"][name]["environment"]
+        assert environment["PGBACKREST_REPO1_S3_BUCKET"] == "acme-backups"
+        assert environment["PGBACKREST_REPO1_S3_ENDPOINT"] == (
+            "s3.us-east-1.amazonaws.com"
+        )
+        assert environment["PGBACKREST_REPO1_STORAGE_PORT"] == "443"
+        assert environment["PGBACKREST_REPO1_S3_URI_STYLE"] == "host"
+        assert environment["PGBACKREST_REPO1_STORAGE_VERIFY_TLS"] == "y"
+        assert environment["PGBACKREST_REPO1_CIPHER_TYPE"] == "aes-256-cbc"
+
+
+def test_the_backup_secrets_are_files_and_never_rendered(dry_run):
+    result = dry_run()
+    assert result.returncode == 0, result.stderr
+    for name in BACKUP_SECRETS:
+        assert CI_ENVIRONMENT[name] not in result.stdout
+        assert CI_ENVIRONMENT[name] not in result.stderr
+    services = yaml.safe_load(result.stdout)["services"]
+    for service in BACKUP_SERVICES:
+        environment = services[service]["environment"]
+        assert environment["PGBACKREST_REPO1_CIPHER_PASS"] == ""
+        assert environment["PGBACKREST_REPO1_S3_KEY_SECRET"] == ""
+        assert (
+            environment["BACKUP_CIPHER_PASS_FILE"] == "/run/backup-secrets/cipher-pass"
+        )
+        mounts = {m["target"]: m for m in services[service]["volumes"]}
+        assert mounts["/run/backup-secrets"]["source"] == "backup-secrets"
+    assert mounts["/run/backup-secrets"].get("read_only") is None  # backup writes
+    db_mounts = {m["target"]: m for m in services["db"]["volumes"]}
+    assert db_mounts["/run/backup-secrets"]["read_only"] is True
+
+
+@pytest.mark.parametrize(
+    ("variables", "stanza"),
+    [
+        ({}, "staging"),
+        ({"CI_ENVIRONMENT_SLUG": "production"}, "production"),
+        ({"BACKUP_STANZA": "acme-staging"}, "acme-staging"),
+    ],
+)
+def test_each_environment_backs_up_into_a_stanza_of_its_own(dry_run, variables, stanza):
+    result = dry_run({**CI_ENVIRONMENT, **variables})
+    assert result.returncode == 0, result.stderr
+    for service in yaml.safe_load(result.stdout)["services"].values():
+        if "PGBACKREST_STANZA" in service.get("environment", {}):
+            assert service["environment"]["PGBACKREST_STANZA"] == stanza
+    assert f"backups: stanza {stanza}" in result.stderr
+
+
 # DEPLOY_MODE=swarm: the stack of deploy/stack.yml, deployed to a Swarm manager.
 SWARM_ENVIRONMENT = {**CI_ENVIRONMENT, "DEPLOY_MODE": "swarm"}
 SECRETS = ["SECRET_KEY", "JWT_SIGNING_KEY", "POSTGRES_PASSWORD"]
@@ -240,7 +350,7 @@ def test_swarm_mode_renders_the_stack_with_the_commits_images(swarm_dry_run):
 
 
 def test_swarm_mode_keeps_secret_values_out_of_the_stack(swarm_dry_run):
-    for name in SECRETS:
+    for name in [*SECRETS, *BACKUP_SECRETS]:
         assert CI_ENVIRONMENT[name] not in swarm_dry_run.stdout
         assert CI_ENVIRONMENT[name] not in swarm_dry_run.stderr
     web = yaml.safe_load(swarm_dry_run.stdout)["services"]["web"]["environment"]

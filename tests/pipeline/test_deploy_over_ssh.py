@@ -5,6 +5,9 @@ compose, ssh: tests/pipeline/deploy-target/runner.Dockerfile) on this machine's
 engine, against a registry with a password and a deploy target that is an SSH server
 with the docker CLI: what the jobs meet on GitLab, minus the network. In order:
 build for a commit, deploy it (staging), release it as a tag, deploy the tag.
+The deploys' backup bucket is the project's S3 stand-in, started in the deployed
+project by its `s3-stand-in` profile (the only bucket this machine can reach),
+over TLS with the backups' own key pair, as a real bucket would be.
 Run by `make test-deploy`.
 """
 
@@ -27,6 +30,7 @@ TARGET_DIR = ROOT / "tests" / "pipeline" / "deploy-target"
 PROJECT = f"drf-deploy-{os.getpid()}"
 SHA = secrets.token_hex(20)
 TAG = "v1.0.0"
+REPOSITORIES = ("acme/api", "acme/api/nginx", "acme/api/postgres")
 
 pytestmark = pytest.mark.deploy
 
@@ -198,8 +202,11 @@ def ssh_host(tmp_path_factory):
 def job(registry, ssh_host, tmp_path_factory):
     """Runs a deploy/ script the way its GitLab job does, with GitLab's variables."""
     runner = build_image("runner")
-    # The checkout is read-only here; a job writes its artifacts under reports/.
+    # The checkout is read-only here; a job writes its artifacts under reports/,
+    # mounted over the checkout's own, which must exist to be mounted on (a fresh
+    # clone has none).
     reports = tmp_path_factory.mktemp("job-reports")
+    (ROOT / "reports").mkdir(exist_ok=True)
     gitlab = {
         "CI_REGISTRY": registry["host"],
         "CI_REGISTRY_USER": registry["user"],
@@ -261,31 +268,47 @@ def site(job, ssh_host, registry):
         "AWS_STORAGE_BUCKET_NAME": "media",
         "HTTP_PORT": str(http_port),
         "LOG_LEVEL": "WARNING",
+        # The backup repository: the stand-in's bucket, over its TLS listener.
+        "COMPOSE_PROFILES": "s3-stand-in",
+        "BACKUP_BUCKET": "backups",
+        "BACKUP_S3_ENDPOINT": "s3",
+        "BACKUP_S3_PORT": "5443",
+        "BACKUP_S3_URI_STYLE": "path",
+        "BACKUP_S3_VERIFY_TLS": "n",  # the stand-in's certificate is self-signed
+        "BACKUP_CIPHER_PASS": secrets.token_urlsafe(32),
+        "BACKUP_S3_KEY": f"backup-{secrets.token_hex(4)}",
+        "BACKUP_S3_KEY_SECRET": secrets.token_urlsafe(24),
     }
     try:
         yield {"variables": variables, "url": f"http://127.0.0.1:{http_port}"}
     finally:
-        subprocess.run(
-            [
-                "docker",
-                "compose",
-                "--project-name",
-                PROJECT,
-                "down",
-                "--volumes",
-                "--remove-orphans",
-                "--timeout",
-                "10",
-            ],
-            capture_output=True,
-        )
+        remove_project()
         # What build.sh tagged and the deploys pulled, on this same engine.
         images = [
             f"{registry['host']}/{repository}:{tag}"
-            for repository in ("acme/api", "acme/api/nginx")
+            for repository in REPOSITORIES
             for tag in (SHA, "develop", TAG)
         ]
+        # The stand-in bucket's image, which compose built under the deploy's tags.
+        images += [f"drf-reference-s3:{tag}" for tag in (SHA, TAG)]
         subprocess.run(["docker", "image", "rm", *images], capture_output=True)
+
+
+def remove_project():
+    """The deployed project's containers, volumes and networks, found by label: the
+    compose files cannot be read here without the deploy's variables."""
+    label = f"label=com.docker.compose.project={PROJECT}"
+    for kind, listing in (
+        ("container", ["ps", "--all", "--quiet"]),
+        ("volume", ["volume", "ls", "--quiet"]),
+        ("network", ["network", "ls", "--quiet"]),
+    ):
+        found = subprocess.run(
+            ["docker", *listing, "--filter", label], capture_output=True, text=True
+        ).stdout.split()
+        if found:
+            remove = ["rm", "--force"] if kind == "container" else [kind, "rm"]
+            subprocess.run(["docker", *remove, *found], capture_output=True)
 
 
 @pytest.fixture(scope="module")
@@ -332,9 +355,9 @@ def web_container():
     return json.loads(sh("docker", "inspect", web))[0]
 
 
-def test_build_pushes_both_images_for_the_commit(built, registry):
+def test_build_pushes_every_image_for_the_commit(built, registry):
     assert built.returncode == 0, built.stdout + built.stderr
-    for repository in ("acme/api", "acme/api/nginx"):
+    for repository in REPOSITORIES:
         assert manifest_digest(registry, repository, SHA)
 
 
@@ -356,8 +379,47 @@ def test_the_containers_get_the_ci_variables(staged):
     assert environment["ALLOWED_HOSTS"] == "127.0.0.1,localhost"
     assert environment["LOG_LEVEL"] == "WARNING"
     assert environment["MIGRATE_ON_START"] == "false"
-    for service in ("worker", "beat", "nginx", "db", "redis"):
+    for service in ("worker", "beat", "nginx", "db", "redis", "backup"):
         assert containers(service), f"{service} is not running"
+
+
+def backed_up(stanza):
+    """`pgbackrest info` of the stanza, once the sidecar's first backup is in it
+    (the sidecar is healthy when the stanza exists, then takes that backup)."""
+    (backup,) = containers("backup")
+
+    def info():
+        out = sh("docker", "exec", backup, "pgbackrest", "info", "--output=json")
+        found = {item["name"]: item for item in json.loads(out)}.get(stanza)
+        return found if found and found.get("backup") else None
+
+    return wait_until(info, timeout=180, interval=2, what=f"a backup in {stanza}")
+
+
+def test_the_deploy_archives_and_backs_up_into_the_environments_stanza(staged):
+    (db,) = containers("db")
+    assert json.loads(sh("docker", "inspect", db))[0]["Config"]["Image"].endswith(
+        f"/acme/api/postgres:{SHA}"
+    )
+    stanza = backed_up("staging")
+    assert stanza["status"]["message"] == "ok", stanza["status"]
+    assert stanza["cipher"] == "aes-256-cbc"
+    assert [backup["type"] for backup in stanza["backup"]] == ["full"]
+    assert stanza["archive"][0]["max"], "no WAL segment archived"
+
+
+def test_no_backup_secret_shows_in_docker_inspect_or_a_log(staged, site):
+    ours = [*containers("db"), *containers("backup")]
+    inspected = sh("docker", "inspect", *ours)
+    logged = staged.stdout + staged.stderr
+    for container in ours:
+        logs = subprocess.run(["docker", "logs", container], capture_output=True)
+        logged += logs.stdout.decode() + logs.stderr.decode()
+    for name in ("BACKUP_CIPHER_PASS", "BACKUP_S3_KEY_SECRET", "BACKUP_S3_KEY"):
+        assert site["variables"][name] not in inspected, name
+        assert site["variables"][name] not in logged, name
+    assert "BACKUP_CIPHER_PASS_FILE=/run/backup-secrets/cipher-pass" in inspected
+    assert "stored 3 secrets" in logged  # the deploy's one-off did write them
 
 
 def test_web_left_migrations_to_the_one_off(staged):
@@ -372,7 +434,7 @@ def test_web_left_migrations_to_the_one_off(staged):
 def test_release_tags_the_built_images_without_rebuilding(released, registry):
     assert released.returncode == 0, released.stdout + released.stderr
     assert "docker build" not in released.stdout
-    for repository in ("acme/api", "acme/api/nginx"):
+    for repository in REPOSITORIES:
         assert manifest_digest(registry, repository, TAG) == manifest_digest(
             registry, repository, SHA
         )
@@ -388,3 +450,5 @@ def test_deploying_the_tag_replaces_the_containers_and_keeps_the_data(redeployed
         {"email": "deploy@example.com", "password": "correct-horse-battery"},
     )
     assert status == 200
+    # The production environment archives into a stanza of its own.
+    assert backed_up("production")["status"]["message"] == "ok"
