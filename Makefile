@@ -185,11 +185,11 @@ bench: venv ## Benchmark the stack (~35 min, soak included): docs/benchmarks/
 soak: venv ## 10 minutes of mixed load at 80% of capacity, resources charted
 	$(BIN)/python -m bench soak --strict $(BENCH_ARGS)
 
-# The drills end with the schema contract's long run (make test-contract), which make
-# test runs with 25 examples per operation.
+# All the drills end with the schema contract's long run (make test-contract), which
+# make test runs with 25 examples per operation; one drill (--only) runs alone.
 drills: venv ## Fault drills against the benchmark stack (lines in docs/benchmarks), then make test-contract
 	$(BIN)/python -m bench drills $(BENCH_ARGS)
-	$(MAKE) --no-print-directory test-contract
+	$(if $(findstring --only,$(BENCH_ARGS)),,$(MAKE) --no-print-directory test-contract)
 
 bench-swarm: venv ## The Swarm test once, its figures added to docs/benchmarks (~12 min, root)
 	$(BIN)/python -m bench swarm
