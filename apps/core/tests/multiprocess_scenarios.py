@@ -177,19 +177,20 @@ def race(count: int) -> dict:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     assert metrics_serve(port=port)
-    seen, errors, stop = [], [], threading.Event()
+    seen, errors, stop = [[], []], [], threading.Event()
 
-    def scrape():
+    def scrape(mine):
+        # Each thread in turn, as Prometheus scrapes: its own sequence to judge.
         while not stop.is_set():
             url = f"http://127.0.0.1:{port}/"
             try:
                 with urllib.request.urlopen(url, timeout=10) as response:
-                    seen.append(samples(response.read().decode()))
+                    mine.append(samples(response.read().decode()))
             except OSError as error:  # HTTPError (a 500) included
                 errors.append(repr(error))
                 return
 
-    scrapers = [threading.Thread(target=scrape) for _ in range(2)]
+    scrapers = [threading.Thread(target=scrape, args=(mine,)) for mine in seen]
     for thread in scrapers:
         thread.start()
     codes, held, file_counts = [], 0, []
