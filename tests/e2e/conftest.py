@@ -18,8 +18,8 @@ import sys
 import httpx
 import pytest
 
-from tests.e2e.browser import chromium
 from tests.e2e.stack import WEB_REPLICAS, Stack
+from tests.support.browser import chromium
 from tests.support.compose import REPORTS
 
 # What compose and docker need from the caller's environment.
