@@ -34,6 +34,8 @@ from tests.support.browser import chromium
 
 GRAPH = "prometheus.png"  # in the report's folder, beside README.md
 GRAPH_PAGE = "/classic/graph"
+# Rule evaluations (every 15 s) of each series before the page is opened.
+SAMPLES = 3
 # Panel title -> expression: the recorded series a Grafana dashboard would use too.
 PANELS = {
     "request rate (requests/s)": 'job:django_http_requests:rate5m{job="web"}',
@@ -86,7 +88,7 @@ def screenshot(base_url: str, path: Path, *, since: float, timeout: float = 120)
             lambda m: problems.append(m.text) if m.type == "error" else None,
         )
         page.goto(page_url, wait_until="networkidle")
-        page.wait_for_function(_DRAWN, arg=len(PANELS), timeout=timeout * 1000)
+        page.wait_for_function(_DRAWN, arg=len(PANELS), timeout=30_000)
         points = page.evaluate(_POINTS, len(PANELS))
         # The whole page in one view: a full-page capture would paint the fixed
         # navigation bar where the view ended, across a graph.
@@ -124,11 +126,17 @@ def graph_url(base_url: str, minutes: int) -> str:
 
 
 def wait_for_series(base_url: str, *, timeout: float) -> dict[str, float]:
-    """Each panel's current value, once every one has a value above zero."""
+    """Each panel's current value, once every one is above zero and has been
+    recorded at least SAMPLES times: the page draws what it gets when it loads,
+    and a series born a second ago would be a single point."""
     deadline = time.monotonic() + timeout
     while True:
         values = {title: _value(base_url, expr) for title, expr in PANELS.items()}
-        if all(value and value > 0 for value in values.values()):
+        recorded = [
+            _value(base_url, f"count_over_time({expr}[5m])") or 0
+            for expr in PANELS.values()
+        ]
+        if all(v and v > 0 for v in values.values()) and min(recorded) >= SAMPLES:
             return values
         if time.monotonic() > deadline:
             raise GraphError(f"no data to graph after {timeout} s: {values}")
