@@ -104,7 +104,8 @@ def screenshot(base_url: str, path: Path, *, since: float, timeout: float = 120)
         "bytes": path.stat().st_size,
         "size": [WIDTH, height],
         "page_errors": problems,
-        "panels": PANELS,
+        # Pairs, in order: results.json is written with its keys sorted.
+        "panels": list(PANELS.items()),
         "values": values,
         "points_drawn": dict(zip(PANELS, points, strict=True)),
         "range_minutes": minutes,
@@ -162,7 +163,7 @@ def section(figures: dict | None) -> str:
         return ""
     if "error" in figures:
         return f"## Prometheus during the run\n\nNo graph this run: {figures['error']}"
-    (rate_title, rate), (p99_title, p99) = figures["panels"].items()
+    (rate_title, rate), (p99_title, p99) = figures["panels"]
     values = figures["values"]
     picture = (
         "![Prometheus' graph page: the web service's request rate and p99 latency "
