@@ -150,9 +150,7 @@ test-unit: ## Unit/integration tests in the test image against PostgreSQL and Re
 
 # pytest-django and the unit tests' root conftest stay out: these tests drive the
 # stack over HTTP and docker only.
-test-e2e: venv ## Build the stack, start it from an empty database, test it through Nginx
-	@# The browser tests drive Debian's chromium (never a browser Playwright downloads).
-	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; }
+test-e2e: venv chromium ## Build the stack, start it from an empty database, test it through Nginx
 	$(BIN)/pytest tests/e2e
 
 # make test runs the contract with 25 examples per operation; this is the longer
@@ -175,11 +173,17 @@ restore: ## Restore the database: to the latest, or TARGET_TIME=<ISO time>; REST
 	COMPOSE="$(COMPOSE)" scripts/restore
 
 # --- Benchmarks and fault drills (bench/, docs/benchmarks/) -------------------------
-# Each runs its own compose project (`bench`, Nginx on 127.0.0.1:18480) and removes
-# it afterwards; BENCH_ARGS=--keep leaves it up (then `make drills` reuses it).
-.PHONY: bench soak drills bench-swarm test-bench-smoke
+# Each runs its own compose project (`bench`, Nginx on 127.0.0.1:18480, Prometheus on
+# 18483) and removes it afterwards; BENCH_ARGS=--keep leaves it up (then `make
+# drills` reuses it).
+.PHONY: bench soak drills bench-swarm test-bench-smoke chromium
 
-bench: venv ## Benchmark the stack (~35 min, soak included): docs/benchmarks/
+# The browser tests and the benchmark's screenshot of Prometheus drive Debian's
+# chromium (never a browser Playwright downloads).
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; }
+
+bench: venv chromium ## Benchmark the stack (~35 min, soak included): docs/benchmarks/
 	$(BIN)/python -m bench run $(BENCH_ARGS)
 
 soak: venv ## 10 minutes of mixed load at 80% of capacity, resources charted
@@ -197,5 +201,5 @@ bench-swarm: venv ## The Swarm test once, its figures added to docs/benchmarks (
 test-swarm: venv ## deploy/stack.yml on a 3-node Swarm of local engines: flows, update, rollback, drain, node loss (~12 min, root)
 	timeout -s INT 1500 flock /tmp/drf-docker.lock tests/swarm/stack-test.sh
 
-test-bench-smoke: venv ## Smoke test of the benchmark and drill harness (~2 min, Docker)
+test-bench-smoke: venv chromium ## Smoke test of the benchmark and drill harness (~2 min, Docker)
 	$(BIN)/pytest tests/bench

@@ -5,7 +5,7 @@ import dataclasses
 import sys
 from pathlib import Path
 
-from bench import api, benchmark, beside, drills, report, swarm, targets
+from bench import api, benchmark, beside, drills, prometheus, report, swarm, targets
 from bench.profiles import PROFILES
 from bench.stack import Stack
 
@@ -38,7 +38,8 @@ def _measure(args, stack: Stack, results_path: Path) -> int:
     results = report.load(results_path)
     profile = PROFILES[args.profile]
     if args.command == "run":
-        results["benchmark"] = benchmark.run(stack, profile)
+        graph = args.output / prometheus.GRAPH
+        results["benchmark"] = benchmark.run(stack, profile, graph_to=graph)
         # The newest soak is the report's, whether `make bench` or `make soak` ran it.
         results["soak"] = results["benchmark"].pop("soak", results.get("soak"))
         failed = False

@@ -3,15 +3,22 @@
 import os
 import threading
 import time
+from pathlib import Path
 
-from bench import api, beside, machine, profiling, startup, targets, wrk
+from bench import api, beside, machine, profiling, prometheus, startup, targets, wrk
 from bench.profiles import Profile
 from bench.scenarios import BY_NAME, SCENARIOS
 from bench.stack import Stack, image_sizes, largest_packages
 
 
-def run(stack: Stack, profile: Profile, *, log=print) -> dict:
-    """Everything `make bench` measures, as one JSON-ready dict."""
+def run(
+    stack: Stack, profile: Profile, *, log=print, graph_to: Path | None = None
+) -> dict:
+    """Everything `make bench` measures, as one JSON-ready dict.
+
+    With `graph_to`, Prometheus' graph of the throughput matrix is saved there as
+    the matrix ends (bench/prometheus.py).
+    """
     results = {
         "profile": profile.name,
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -29,11 +36,14 @@ def run(stack: Stack, profile: Profile, *, log=print) -> dict:
     ids = sample_ids(stack)
     results["quiet_wait"] = wait_for_quiet(profile.quiet_wait, log=log)
     results["memory_idle_mib"] = stack.memory()
+    load_started = time.time()
     warm_up(stack, profile, token=token, ids=ids, log=log)
     matrix, results["memory_load_mib"] = run_matrix(
         stack, profile, token=token, ids=ids, log=log
     )
     results["scenarios"] = matrix
+    if graph_to is not None:
+        results["prometheus"] = graph(stack, graph_to, since=load_started, log=log)
     if profile.workers:
         results["workers"] = worker_scaling(
             stack, profile, token=token, ids=ids, log=log
@@ -66,6 +76,17 @@ def run(stack: Stack, profile: Profile, *, log=print) -> dict:
     results["load_average_end"] = machine.load_average()
     results["targets"] = targets.evaluate(results)
     return results
+
+
+def graph(stack: Stack, path: Path, *, since: float, log=print) -> dict:
+    """Prometheus' graph of the load so far, saved to `path`; a failure is
+    reported, not raised, so the rest of the run is not lost to it."""
+    log(f"Prometheus graphs the run: {path}")
+    try:
+        return prometheus.screenshot(stack.prometheus_url, path, since=since)
+    except Exception as error:  # Playwright's, httpx's, GraphError
+        log(f"  no graph: {error}")
+        return {"error": f"{type(error).__name__}: {error}"}
 
 
 def wait_for_quiet(limit: float, *, log=print) -> dict:

@@ -3,7 +3,7 @@
 import json
 from pathlib import Path
 
-from bench import charts, report_beside, targets
+from bench import charts, prometheus, report_beside, targets
 from bench.markdown import table as _table
 from bench.scenarios import BASELINE, SCENARIOS
 from bench.stack import ROOT
@@ -34,6 +34,7 @@ def write(results: dict, directory: Path = DOCS) -> Path:
         _header(results),
         _summary(benchmark),
         _matrix(benchmark, drawn),
+        prometheus.section(benchmark.get("prometheus")),
         _workers(benchmark, drawn),
         _experiments(benchmark),
         report_beside.host(benchmark),

@@ -1,7 +1,9 @@
 """The benchmark's own compose project: start, stop, run commands, read figures.
 
 It runs under its own project name and port, with its own image tags, so it never
-touches the stack a developer or the end-to-end suite has up.
+touches the stack a developer or the end-to-end suite has up. It runs as an
+operator's would, with the compose profile `observability`: Prometheus scrapes it
+while it is measured, and graphs the run (bench/prometheus.py).
 """
 
 import itertools
@@ -25,6 +27,7 @@ APP_IMAGE = f"drf-reference-app:{IMAGE_TAG}"
 IMAGES = {name: f"drf-reference-{name}:{IMAGE_TAG}" for name in ("app", "nginx", "s3")}
 BASE_IMAGE = "python:3.13-slim"
 _NOT_INHERITED = ("AWS_", "POSTGRES_", "GUNICORN", "NGINX_", "DJANGO_", "WEB_")
+PROFILES = "observability"
 _UNITS = {"b": 1, "kib": 2**10, "mib": 2**20, "gib": 2**30, "kb": 1e3, "mb": 1e6}
 
 
@@ -59,6 +62,15 @@ class Stack(ComposeProject):
     @property
     def redis_port(self) -> int:
         return self.http_port + 2
+
+    @property
+    def prometheus_port(self) -> int:
+        """Prometheus' UI and API on 127.0.0.1 (the profile `observability`)."""
+        return self.http_port + 3
+
+    @property
+    def prometheus_url(self) -> str:
+        return f"http://127.0.0.1:{self.prometheus_port}"
 
     def secrets(self) -> dict[str, str]:
         """The generated settings of this project's env file, by name."""
@@ -96,6 +108,8 @@ class Stack(ComposeProject):
             "AWS_S3_CUSTOM_DOMAIN": f"127.0.0.1:{self.http_port}/media",
             "BENCH_DB_PORT": str(self.db_port),
             "BENCH_REDIS_PORT": str(self.redis_port),
+            "COMPOSE_PROFILES": PROFILES,
+            "PROMETHEUS_PORT": str(self.prometheus_port),
             **{key: str(value) for key, value in self.env.items()},
         }
 

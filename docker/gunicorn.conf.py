@@ -242,6 +242,12 @@ def when_ready(server):
 
     Imported here, not at the top: this file is read before the application, and
     without preload the master loads no Django; the settings alone are enough.
+
+    The server's threads start before the first worker is forked, and keep running
+    while the master forks the next ones (preload or not). A worker gets none of
+    them, and no lock they hold: apps/core/metrics/exposition.py says why, lock by
+    lock. The collectors are made here, in the master's main thread, which is the
+    one that forks.
     """
     from django.conf import settings
 
@@ -272,10 +278,16 @@ def worker_exit(server, worker):
 
 
 def child_exit(server, worker):
-    # A recycled or crashed worker's counts stay in the totals; its gauges go.
-    from apps.core.metrics.exposition import process_exited
+    """A recycled or crashed worker's files merge into the archives.
 
-    process_exited(worker.pid)
+    Its counts stay in the totals, its live gauges go, and the directory stays as
+    large as the workers running. gunicorn calls this from the master's main loop
+    (signals are queued, not handled in place), the thread that forks workers: no
+    new worker can take the exited one's pid during the merge.
+    """
+    from apps.core.metrics.exposition import compact_directory
+
+    compact_directory()
 
 
 logger_class = (

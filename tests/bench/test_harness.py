@@ -14,7 +14,7 @@ import httpx
 import pytest
 from PIL import Image, UnidentifiedImageError
 
-from bench import drills, host, report, soak, startup, swarm, targets, wrk
+from bench import drills, host, prometheus, report, soak, startup, swarm, targets, wrk
 from bench.drills import payloads
 from bench.drills.probe import outage
 from bench.scenarios import SCENARIOS
@@ -354,3 +354,22 @@ def test_the_otlp_sink_takes_exports_and_stops():
         assert response.status_code == 200
     with pytest.raises(httpx.ConnectError):
         httpx.post(f"{url}/v1/traces", content=b"", timeout=2)
+
+
+def test_the_prometheus_section_reads_its_panels_in_order_from_results_json(tmp_path):
+    # results.json is saved with sorted keys, and rewritten by `bench report`.
+    titles = list(prometheus.PANELS)
+    figures = {
+        "file": prometheus.GRAPH, "panels": list(prometheus.PANELS.items()),
+        "values": dict(zip(titles, [812.3, 0.0421], strict=True)),
+        "prometheus_version": "2.53.3+ds1", "taken_at": "2026-01-01T00:00:00Z",
+        "range_minutes": 7,
+    }  # fmt: skip
+    report.save({"benchmark": {"prometheus": figures}}, tmp_path / "results.json")
+    loaded = report.load(tmp_path / "results.json")["benchmark"]["prometheus"]
+    text = prometheus.section(loaded)
+    assert f"]({prometheus.GRAPH})" in text
+    assert text.index(f"Top, the {titles[0]}") < text.index(f"below, the {titles[1]}")
+    assert "812.3 requests/s, p99 42 ms" in text
+    assert prometheus.section({"error": "TimeoutError: no page"}).endswith("no page")
+    assert prometheus.section(None) == ""

@@ -8,11 +8,13 @@ runs under its own project name and port and is removed afterwards.
 import os
 
 import pytest
+from PIL import Image
 
-from bench import benchmark, drills, report
+from bench import benchmark, drills, prometheus, report
 from bench.profiles import SMOKE
 from bench.scenarios import SCENARIOS
 from bench.stack import Stack
+from tests.support.metrics import query
 
 pytestmark = pytest.mark.stack
 
@@ -30,8 +32,13 @@ def stack():
 
 
 @pytest.fixture(scope="module")
-def results(stack):
-    return benchmark.run(stack, SMOKE, log=lambda line: None)
+def graph(tmp_path_factory):
+    return tmp_path_factory.mktemp("graph") / prometheus.GRAPH
+
+
+@pytest.fixture(scope="module")
+def results(stack, graph):
+    return benchmark.run(stack, SMOKE, log=lambda line: None, graph_to=graph)
 
 
 def test_every_scenario_reports_figures(results):
@@ -109,3 +116,29 @@ def test_the_soak_smoke_fails_no_request_and_samples_resources(results):
     assert sampled, soak["samples"]
     assert sampled[0]["pg_connections"] > 0
     assert sampled[0]["web_open_files"]["web-1"] > 0
+
+
+def test_prometheus_graphs_the_matrix_in_a_screenshot(stack, results, graph, tmp_path):
+    figures = results["prometheus"]
+    assert "error" not in figures, figures
+    png = graph.read_bytes()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    assert figures["bytes"] == len(png) > 40_000, len(png)
+    with Image.open(graph) as image:
+        assert list(image.size) == figures["size"]
+        assert image.width == prometheus.WIDTH
+        assert image.height > 1000  # two panels, each a graph and its controls
+        # Text, axes and two lines in several colours; an empty page has a few.
+        assert len(image.convert("RGB").getcolors(maxcolors=1 << 20)) > 200
+    assert set(figures["page_errors"]) <= prometheus.KNOWN_PAGE_ERRORS
+    # Both lines drawn from several points, by the Prometheus of this stack,
+    # which still has the series.
+    assert list(figures["points_drawn"]) == list(prometheus.PANELS)
+    assert all(points > 2 for points in figures["points_drawn"].values()), figures
+    for expression in prometheus.PANELS.values():
+        values = [value for _, value in query(stack.prometheus_port, expression)]
+        assert values, expression
+        assert all(value > 0 for value in values), (expression, values)
+    assert "g1.expr=" in figures["page"]
+    written = report.write({"benchmark": results}, tmp_path).read_text()
+    assert f"]({prometheus.GRAPH})" in written

@@ -1,23 +1,17 @@
 """Headless Chromium for the browser tests, and what a page did wrong while it ran.
 
-The browser is Debian's `chromium` package, driven by Playwright: Playwright's own
-browser downloads are never used (CHROMIUM names another executable). A watched
-page collects console errors, uncaught exceptions, Content-Security-Policy
-violations and every request to another origin, so a test can assert that a page
-worked as served, under its policy, from its own origin.
+The browser is Debian's `chromium` package, driven by Playwright
+(tests/support/browser.py, which the benchmark shares). A watched page collects
+console errors, uncaught exceptions, Content-Security-Policy violations and every
+request to another origin, so a test can assert that a page worked as served,
+under its policy, from its own origin.
 """
 
-import os
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from urllib.parse import urlsplit
-
-from playwright.sync_api import sync_playwright
-
-CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 
 # Runs before any script of the page: each violation the browser reports to the
 # document is also handed to the test (console messages alone may be dropped).
@@ -29,19 +23,6 @@ document.addEventListener("securitypolicyviolation", (event) => {
   );
 });
 """
-
-
-@contextmanager
-def chromium():
-    assert CHROMIUM.exists(), (
-        f"{CHROMIUM} not found: install Debian's chromium package (.ci/run does)"
-    )
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM))
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @dataclass

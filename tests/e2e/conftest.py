@@ -18,8 +18,8 @@ import sys
 import httpx
 import pytest
 
-from tests.e2e.browser import chromium
 from tests.e2e.stack import OUR_IMAGES, RUN_TAG, WEB_REPLICAS, Stack
+from tests.support.browser import chromium
 from tests.support.compose import REPORTS, docker
 
 # What compose and docker need from the caller's environment.

@@ -3,9 +3,13 @@
 N requests through Nginx, spread over two web replicas of three gunicorn workers
 each that recycle every 15 requests, are read back as exactly N, summed over the
 replicas' endpoints and again through Prometheus, which found every replica by
-Docker DNS. Tasks the worker's prefork children run are counted the same way.
+Docker DNS. The recycled workers' files are merged into archives, so each
+container's metrics directory holds its live workers' files and the archives only.
+Tasks the worker's prefork children run are counted the same way, and stay
+counted when a child is killed and replaced.
 """
 
+import json
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -26,6 +30,23 @@ VIEW = {"view": "post-list", "method": "GET", "status": "200"}
 TASK = "apps.posts.tasks.requeue_stuck_thumbnails"
 # entrypoint.sh's; one file per process and kind of metric.
 METRICS_DIRECTORY = "/tmp/prometheus-metrics"  # noqa: S108 - in the container
+# Run in a container: the metrics files, and each running process's parent
+# (a process that exited and is not reaped yet, a zombie, does not run).
+LIST_PROCESSES = f"""
+import json, os
+parents = {{}}
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    try:
+        with open(f"/proc/{{pid}}/stat") as stat:
+            state, parent = stat.read().rsplit(")", 1)[1].split()[:2]
+    except FileNotFoundError:
+        continue
+    if state != "Z":
+        parents[pid] = int(parent)
+print(json.dumps({{"files": sorted(os.listdir("{METRICS_DIRECTORY}")),
+                  "parents": parents}}))
+"""
+ARCHIVES = {"counter_archive.db", "histogram_archive.db"}
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +60,9 @@ def web_total(stack, name, **labels):
     return [total(scrape(stack, "web", index), name, **labels) for index in replicas]
 
 
-def test_n_requests_through_nginx_are_counted_exactly_n(stack):
+@pytest.fixture(scope="module")
+def front_page(stack):
+    """N anonymous GETs of the front page through Nginx; the counts around them."""
     before = web_counts(stack)
     with httpx.Client(base_url=stack.base_url, timeout=15) as client:
 
@@ -49,7 +72,11 @@ def test_n_requests_through_nginx_are_counted_exactly_n(stack):
         with ThreadPoolExecutor(max_workers=8) as pool:
             statuses = list(pool.map(get, range(N)))
     assert statuses == [200] * N
-    after = web_counts(stack)
+    return before, web_counts(stack)
+
+
+def test_n_requests_through_nginx_are_counted_exactly_n(front_page):
+    before, after = front_page
     counted = {name: [a - b for a, b in zip(after[name], before[name], strict=True)]
                for name in after}  # fmt: skip
     served = counted["requests"]
@@ -83,19 +110,55 @@ def web_counts(stack) -> dict[str, list[float]]:
     }
 
 
-def test_recycled_workers_keep_their_counts_and_drop_their_gauges(stack):
+def processes(stack, service, index=1) -> dict:
+    """The metrics directory's files and {pid: parent pid} of one container."""
+    out = stack.exec(service, "python", "-c", LIST_PROCESSES, index=index).stdout
+    found = json.loads(out)
+    return {
+        "files": found["files"],
+        "parents": {int(k): v for k, v in found["parents"].items()},
+    }
+
+
+def pid_files(files) -> dict[int, list[str]]:
+    """counter_12.db -> {12: [...]}: the files of processes, archives left out."""
+    owned = {}
+    for name in files:
+        owner = name.removesuffix(".db").rpartition("_")[2]
+        if owner.isdigit():
+            owned.setdefault(int(owner), []).append(name)
+    return owned
+
+
+def test_recycled_workers_files_merge_and_the_total_stays_exact(stack, front_page):
     # Each replica's N/2 requests outnumber its workers' max_requests several
-    # times: workers were recycled, and the exact total above still held.
+    # times: every worker was recycled, some several times.
     assert N / WEB_REPLICAS > GUNICORN_WORKERS * GUNICORN_MAX_REQUESTS
+    # Counted since the containers started, archived or live: N more than before
+    # the requests, none lost or counted twice by the merges.
+    before = sum(front_page[0]["requests"])
+    assert sum(web_total(stack, "django_http_requests_total", **VIEW)) == before + N
     for index in range(1, WEB_REPLICAS + 1):
-        files = stack.exec("web", "ls", METRICS_DIRECTORY, index=index)
-        counters = [f for f in files.stdout.split() if f.startswith("counter_")]
-        assert len(counters) > GUNICORN_WORKERS, counters
+        # Bounded: the files of running workers, and one archive per kind (and
+        # the remainders of a float sum: histogram_archive-1.db). A worker that
+        # served the last request may still be exiting: its files go once the
+        # master has reaped it.
+        def bounded(index=index):
+            found = processes(stack, "web", index)
+            owned = pid_files(found["files"])
+            running = set(owned) <= set(found["parents"])
+            return found if running and len(owned) <= GUNICORN_WORKERS else None
+
+        found = wait_until(bounded, timeout=30, what=f"web-{index}: running files")
+        owned = pid_files(found["files"])
+        archives = set(found["files"]) - {f for names in owned.values() for f in names}
+        assert archives >= ARCHIVES, found["files"]
+        assert len(archives) <= 4, archives
         samples = scrape(stack, "web", index)
         assert total(samples, "gunicorn_workers") == GUNICORN_WORKERS
 
 
-def test_tasks_run_by_prefork_children_are_counted(stack):
+def test_tasks_run_by_prefork_children_are_counted_even_once_killed(stack):
     before = scrape(stack, "worker")
     script = (
         "from apps.posts.tasks import requeue_stuck_thumbnails as t\n"
@@ -114,6 +177,35 @@ def test_tasks_run_by_prefork_children_are_counted(stack):
     assert started - total(before, "celery_tasks_started_total", task=TASK) == 5
     assert total(after, "celery_queue_length", queue="celery") == 0
     assert total(after, "celery_broker_up") == 1
+    killed_child_keeps_its_counts(stack)
+
+
+def killed_child_keeps_its_counts(stack):
+    """A child that ran tasks is killed: replaced, its files merged, none lost."""
+    found = processes(stack, "worker")
+    # Celery's main process is docker-init's child; the pool's are its own.
+    main = next(pid for pid, parent in found["parents"].items() if parent == 1)
+    children = [pid for pid, parent in found["parents"].items() if parent == main]
+    counted = [pid for pid in pid_files(found["files"]) if pid in children]
+    assert counted, found  # the 5 tasks ran in one child or both
+    before = scrape(stack, "worker")
+    victim = counted[0]
+    kill = f"import os, signal; os.kill({victim}, signal.SIGKILL)"
+    stack.exec("worker", "python", "-c", kill)
+
+    def merged():
+        now = processes(stack, "worker")
+        replaced = sum(p == main for p in now["parents"].values()) == len(children)
+        return replaced and victim not in pid_files(now["files"])
+
+    # Celery's main process replaces the child, and merges its files within
+    # COMPACT_EVERY (10 s) of noticing it gone.
+    wait_until(merged, timeout=60, what=f"child {victim} replaced and merged")
+    after = scrape(stack, "worker")
+    for outcome in ("started", "succeeded"):
+        name = f"celery_tasks_{outcome}_total"
+        assert total(after, name, task=TASK) == total(before, name, task=TASK)
+    assert "counter_archive.db" in processes(stack, "worker")["files"]
 
 
 @pytest.mark.parametrize(

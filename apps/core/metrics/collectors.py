@@ -36,15 +36,18 @@ class BrokerQueues:
     oldest message is the last; its age comes from the header the publisher
     stamps (apps.core.metrics.tasks). A broker that does not answer is
     `celery_broker_up 0`, not a failed scrape.
+
+    The app's configuration is read here, where the collector is made (the thread
+    that forks the workers), so a scrape's thread never loads or locks any of
+    Celery's state that a child forked meanwhile would inherit half done.
     """
 
     def __init__(self, app, timeout: float = 1.0):
-        self.app = app
+        conf = app.conf
+        queues = {q.name for q in conf.task_queues or ()}
+        self.queue_names = sorted(queues | {conf.task_default_queue})
+        self.broker_url = conf.broker_url
         self.timeout = timeout
-
-    def queue_names(self):
-        queues = self.app.conf.task_queues or ()
-        return sorted({q.name for q in queues} | {self.app.conf.task_default_queue})
 
     def collect(self):
         up = GaugeMetricFamily("celery_broker_up", "Whether the broker answered.")
@@ -68,11 +71,11 @@ class BrokerQueues:
 
     def _read(self, length, age):
         client = redis.Redis.from_url(
-            self.app.conf.broker_url,
+            self.broker_url,
             socket_timeout=self.timeout,
             socket_connect_timeout=self.timeout,
         )
-        names = self.queue_names()
+        names = self.queue_names
         # One round trip for every queue, so a scrape costs the broker one read.
         with client, client.pipeline(transaction=False) as pipe:
             for name in names:

@@ -3,8 +3,22 @@
 It runs in the process that outlives the others (gunicorn's master, Celery's main
 process), in a thread of its own, and never behind Nginx: the port is reachable on
 the compose networks only. Values come from every process's files in the
-multiprocess directory, summed on each scrape, plus what the serving process
-collects itself then (the gunicorn worker count, the broker's queues).
+multiprocess directory, summed on each scrape (`multiprocess.py`), plus what the
+serving process collects itself then (the gunicorn worker count, the broker's
+queues). The same process merges the files of its children that exited
+(`compaction.py`), so the directory stays as large as the processes running.
+
+Fork safety: the serving process forks its workers while the server's threads run
+(gunicorn's master spawns a worker at each recycle, Celery's main process a child
+for each one lost). A forked child has only the thread that forked it, and inherits
+every lock as it was; the server's threads hold only locks no child takes: the
+directory lock (`multiprocess.LOCK`, reset in children all the same), the serving
+registry's own, and logging's, which CPython reinitialises in a child. They never
+touch prometheus-client's value lock (held while a process records a value), and
+never the Celery app: the collectors read its configuration when created, in the
+thread that forks. The child also inherits the listening socket and any scrape's
+open connection as descriptors it never reads; the server shuts each connection
+down when it answers, so Prometheus sees the end of every response.
 """
 
 import errno
@@ -14,7 +28,9 @@ import threading
 import time
 
 from prometheus_client import CollectorRegistry, start_http_server
-from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
+
+from apps.core.metrics.compaction import compact
+from apps.core.metrics.multiprocess import DirectoryCollector
 
 logger = logging.getLogger(__name__)
 MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
@@ -28,7 +44,7 @@ def multiprocess() -> bool:
 def serving_registry(*collectors) -> CollectorRegistry:
     """Every process's values, from the multiprocess directory, and `collectors`."""
     registry = CollectorRegistry()
-    MultiProcessCollector(registry)
+    registry.register(DirectoryCollector(os.environ[MULTIPROC_DIR]))
     for collector in collectors:
         registry.register(collector)
     return registry
@@ -81,7 +97,13 @@ def _serve_when_free(port, registry):
     )
 
 
-def process_exited(pid: int) -> None:
-    """Drop a dead process's live gauges; its counters stay in the totals."""
+def compact_directory() -> None:
+    """Merge the files of processes that exited into the archives (compaction.py).
+
+    Call it only from the thread that forks the processes writing there, in the
+    process that serves them.
+    """
     if multiprocess():
-        mark_process_dead(pid)
+        merged = compact(os.environ[MULTIPROC_DIR])
+        if merged:
+            logger.debug("metrics: merged %s files of exited processes", merged)

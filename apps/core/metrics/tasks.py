@@ -1,13 +1,14 @@
 """Celery task metrics, from Celery's signals, and the worker's metrics endpoint.
 
 The counters are written by the prefork children that run the tasks; the main
-worker process serves them (`worker_ready`) and a child that exits drops its live
-gauges (`worker_process_shutdown`). Each task name starts at zero when the worker
-starts, so `increase()` sees a periodic task's first run after a restart too: the
-"beat not running" alert counts the beat-scheduled tasks the workers start.
+worker process serves them (`worker_ready`), and every COMPACT_EVERY seconds merges
+the files of children that exited (a child killed by the hard time limit, or
+replaced after --max-tasks-per-child) into the archives. Each task name starts at
+zero when the worker starts, so `increase()` sees a periodic task's first run after
+a restart too: the "beat not running" alert counts the beat-scheduled tasks the
+workers start.
 """
 
-import os
 import time
 
 from celery.signals import (
@@ -17,14 +18,16 @@ from celery.signals import (
     task_prerun,
     task_retry,
     task_success,
-    worker_process_shutdown,
     worker_ready,
 )
 from prometheus_client import Counter, Histogram
 
-from apps.core.metrics.exposition import metrics_serve, process_exited
+from apps.core.metrics.exposition import compact_directory, metrics_serve
 
 PUBLISHED_AT = "published_at"
+# Children exit rarely (no --max-tasks-per-child here); a merge that finds none
+# costs a directory listing.
+COMPACT_EVERY = 10.0
 STARTED = Counter("celery_tasks_started", "Tasks a worker started.", ["task"])
 SUCCEEDED = Counter("celery_tasks_succeeded", "Tasks that succeeded.", ["task"])
 FAILED = Counter("celery_tasks_failed", "Tasks that raised.", ["task"])
@@ -75,6 +78,12 @@ def count_retried(sender=None, **kwargs):
 
 @worker_ready.connect
 def serve_worker_metrics(sender=None, **kwargs):
+    """In the worker's main process, its consumer the sender: serve, and compact.
+
+    The consumer's timer runs on the event loop that also forks the pool's
+    children (Celery's "Extensions and Bootsteps" guide shows `timer` for
+    periodic work), which is where compaction must run.
+    """
     from django.conf import settings
 
     from apps.core.metrics.collectors import BrokerQueues
@@ -85,8 +94,4 @@ def serve_worker_metrics(sender=None, **kwargs):
             for counter in (STARTED, SUCCEEDED, FAILED, RETRIED):
                 counter.labels(name)
     metrics_serve(port=settings.METRICS_PORT, collectors=[BrokerQueues(app)])
-
-
-@worker_process_shutdown.connect
-def drop_child(**kwargs):
-    process_exited(os.getpid())
+    sender.timer.call_repeatedly(COMPACT_EVERY, compact_directory)

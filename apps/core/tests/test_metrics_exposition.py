@@ -1,5 +1,8 @@
 """Multiprocess mode: the serving process sums every process's values, dead or alive.
 
+The children that exited are merged into the archives first, as gunicorn's
+child_exit does (test_metrics_compaction.py tests the merge itself).
+
 Run in a fresh interpreter: prometheus-client picks multiprocess mode when it is
 imported, from PROMETHEUS_MULTIPROC_DIR.
 """
@@ -15,22 +18,26 @@ SCRIPT = textwrap.dedent(
     from prometheus_client import Counter, Gauge
 
     from apps.core.metrics.collectors import GunicornWorkers
-    from apps.core.metrics.exposition import metrics_serve, process_exited
+    from apps.core.metrics.exposition import compact_directory, metrics_serve
 
     requests = Counter("t_requests", "Requests.", ["view"])
     busy = Gauge("t_busy", "Busy.", multiprocess_mode="liveall")
+    read_end, write_end = os.pipe()
     children = []
     for n in range(3):
         pid = os.fork()
-        if pid == 0:  # a worker: counts, then exits
+        if pid == 0:  # a worker: counts, then exits (the last one stays up)
             for _ in range(n + 1):
                 requests.labels("home").inc()
             busy.set(1)
+            if n == 2:  # until the parent says so, or is gone
+                os.close(write_end)
+                os.read(read_end, 1)
             os._exit(0)
         children.append(pid)
-    for pid in children:
+    for pid in children[:2]:
         os.waitpid(pid, 0)
-    process_exited(children[0])  # what gunicorn's child_exit does for one of them
+    compact_directory()  # what gunicorn's child_exit does
 
     class Arbiter:
         WORKERS = {1: None, 2: None}
@@ -41,6 +48,10 @@ SCRIPT = textwrap.dedent(
     assert metrics_serve(port=port, collectors=[GunicornWorkers(Arbiter)])
     body = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).read()
     print(body.decode())
+    print("files:", *sorted(os.listdir(os.environ["PROMETHEUS_MULTIPROC_DIR"])))
+    print("live:", children[2], os.getpid())
+    os.write(write_end, b"x")  # the last worker may exit now
+    os.waitpid(children[2], 0)
     """
 )
 
@@ -98,8 +109,15 @@ def test_the_endpoint_sums_every_process_and_drops_dead_gauges(tmp_path):
     busy = {
         line for line in found if line.startswith("t_busy") and line.endswith(" 1.0")
     }
-    assert len(busy) == 2  # the worker marked dead has no gauge any more
+    assert len(busy) == 1  # the live worker's; the exited ones' gauges went
     assert "gunicorn_workers 2.0" in found
+    live, parent = next(line for line in found if line.startswith("live:")).split()[1:]
+    files = next(line for line in found if line.startswith("files:")).split()[1:]
+    # The exited workers' files merged; the live worker's and the parent's stay
+    # (the parent made the unlabelled gauge, so it has a value too).
+    kept = {"counter_archive.db", f"counter_{live}.db", f"gauge_liveall_{live}.db",
+            f"gauge_liveall_{parent}.db"}  # fmt: skip
+    assert set(files) == kept
 
 
 def test_no_endpoint_outside_multiprocess_mode(tmp_path):
