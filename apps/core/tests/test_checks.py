@@ -4,24 +4,42 @@ import pytest
 
 from apps.core import checks
 
+# The settings that go together: (check, its id, the two settings).
+PAIRS = [
+    (
+        checks.storage_credentials_check,
+        "core.E001",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+    ),
+    (
+        checks.email_credentials_check,
+        "core.E003",
+        "EMAIL_HOST_USER",
+        "EMAIL_HOST_PASSWORD",
+    ),
+]
 
-@pytest.mark.parametrize(
-    ("key", "secret", "named"),
-    [("id", None, "AWS_SECRET_ACCESS_KEY"), (None, "secret", "AWS_ACCESS_KEY_ID")],
-)
-def test_a_half_set_key_pair_is_an_error_naming_the_missing_one(
-    settings, key, secret, named
+
+@pytest.mark.parametrize(("check", "id", "first", "second"), PAIRS)
+@pytest.mark.parametrize("given_first", [True, False])
+def test_half_a_pair_is_an_error_naming_the_missing_one(
+    settings, check, id, first, second, given_first
 ):
-    settings.AWS_ACCESS_KEY_ID, settings.AWS_SECRET_ACCESS_KEY = key, secret
-    [error] = checks.storage_credentials_check(None)
-    assert error.id == "core.E001"
-    assert f"but {named} is empty" in error.msg
+    given, missing = (first, second) if given_first else (second, first)
+    setattr(settings, given, "value")
+    setattr(settings, missing, "")
+    [error] = check(None)
+    assert error.id == id
+    assert error.msg == f"{given} is set but {missing} is empty."
 
 
-@pytest.mark.parametrize(("key", "secret"), [("id", "secret"), (None, None)])
-def test_both_or_neither_credentials_pass(settings, key, secret):
-    settings.AWS_ACCESS_KEY_ID, settings.AWS_SECRET_ACCESS_KEY = key, secret
-    assert checks.storage_credentials_check(None) == []
+@pytest.mark.parametrize(("check", "id", "first", "second"), PAIRS)
+@pytest.mark.parametrize("value", ["value", ""])
+def test_both_or_neither_of_a_pair_pass(settings, check, id, first, second, value):
+    setattr(settings, first, value)
+    setattr(settings, second, value)
+    assert check(None) == []
 
 
 def test_a_media_domain_with_a_scheme_is_an_error(settings):
@@ -30,25 +48,6 @@ def test_a_media_domain_with_a_scheme_is_an_error(settings):
     assert "AWS_S3_CUSTOM_DOMAIN" in error.msg
     settings.AWS_S3_CUSTOM_DOMAIN = "127.0.0.1:8080/media"
     assert checks.media_domain_check(None) == []
-
-
-@pytest.mark.parametrize(
-    ("user", "password", "named"),
-    [("mailer", "", "EMAIL_HOST_PASSWORD"), ("", "secret", "EMAIL_HOST_USER")],
-)
-def test_a_half_set_smtp_login_is_an_error_naming_the_missing_one(
-    settings, user, password, named
-):
-    settings.EMAIL_HOST_USER, settings.EMAIL_HOST_PASSWORD = user, password
-    [error] = checks.email_credentials_check(None)
-    assert error.id == "core.E003"
-    assert f"but {named} is empty" in error.msg
-
-
-@pytest.mark.parametrize(("user", "password"), [("mailer", "secret"), ("", "")])
-def test_both_or_neither_smtp_credentials_pass(settings, user, password):
-    settings.EMAIL_HOST_USER, settings.EMAIL_HOST_PASSWORD = user, password
-    assert checks.email_credentials_check(None) == []
 
 
 @pytest.mark.parametrize(
