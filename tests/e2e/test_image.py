@@ -6,8 +6,12 @@ import time
 from tests.support.compose import docker, run
 
 BASE_IMAGE = "python:3.13-slim"
-# The layers the project adds to the base: the virtualenv and the code.
-OWN_LAYERS_BUDGET_MB = 120
+# The layers the project adds to the base: the virtualenv and the code. 129 MB
+# measured with tracing and error reporting in (the OpenTelemetry SDK, exporter and
+# instrumentations 6.5 MB, protobuf 4.2 MB, sentry-sdk 5.5 MB): one image for every
+# environment, switched on by variables, carries them; the budget keeps room for
+# patch releases, not for a new dependency nobody weighed.
+OWN_LAYERS_BUDGET_MB = 135
 
 
 def run_in_image(stack, *command, env=None, entrypoint=None):
