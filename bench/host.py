@@ -66,6 +66,15 @@ def project(label: str, *extra_args: str, metrics=True, **env: str) -> Server:
 
 
 PROJECT = project("project default")
+TRACING_ON = project(
+    "project, tracing on (every request, to a local receiver)",
+    OTEL_EXPORTER_OTLP_ENDPOINT=OTLP_SINK,
+)
+METRICS_OFF = project(
+    "project, request metrics off",
+    metrics=False,
+    DJANGO_SETTINGS_MODULE="bench.site.nometrics",
+)
 SERVERS = (
     CEILING,
     SAME_WORKERS,
@@ -75,15 +84,8 @@ SERVERS = (
         "project, Django's connection pool", DJANGO_SETTINGS_MODULE="bench.site.pool"
     ),
     project("project, no access log (Nginx's only)", GUNICORN_ACCESS_LOG="false"),
-    project(
-        "project, tracing on (every request, to a local receiver)",
-        OTEL_EXPORTER_OTLP_ENDPOINT=OTLP_SINK,
-    ),
-    project(
-        "project, request metrics off",
-        metrics=False,
-        DJANGO_SETTINGS_MODULE="bench.site.nometrics",
-    ),
+    TRACING_ON,
+    METRICS_OFF,
     project(
         "project, recycled every 1,000 requests",
         GUNICORN_MAX_REQUESTS="1000",

@@ -5,7 +5,7 @@ Throughput ratios compare each scenario's peak requests/s (its best concurrency)
 with the baseline's peak in the same run.
 """
 
-from bench.host import CEILING, PROJECT, SAME_WORKERS
+from bench.host import CEILING, METRICS_OFF, PROJECT, SAME_WORKERS
 from bench.scenarios import BASELINE, SCENARIOS
 
 P99_CONNECTIONS = "32"
@@ -17,6 +17,8 @@ COLD_START_LIMIT_S = 5.0
 STACK_EFFICIENCY_MIN = 0.5
 CPU_RATIO_MAX = 1.2
 ME_RATIO_MIN = 0.9
+# The request metrics, on by default, may cost at most this share of throughput.
+METRICS_COST_MAX = 0.05
 OPEN_MODEL_SHARE = "50%"
 
 
@@ -58,6 +60,7 @@ def _host(matrix: dict, host: dict) -> list[dict]:
     me = _share(project["me"], plain["me"], "rps")
     return [
         *verdicts,
+        *_observability_cost(host, project),
         _target(
             f"app CPU per trivial request / {SAME_WORKERS.label}",
             cpu,
@@ -71,6 +74,30 @@ def _host(matrix: dict, host: dict) -> list[dict]:
             None if me is None else me >= ME_RATIO_MIN,
         ),
     ]
+
+
+def _observability_cost(host: dict, project: dict) -> list[dict]:
+    """The share of throughput the request metrics cost: the default against the
+    same server without them. (Tracing's cost, off by default, is the host
+    table's row for it.)"""
+    without = host.get(METRICS_OFF.label)
+    if not without:
+        return []
+    verdicts = []
+    for name in ("baseline", "me"):
+        kept = _share(project[name], without[name], "rps")
+        cost = None if kept is None else round(1 - kept, 3)
+        verdicts.append(
+            _target(
+                f"request metrics: share of {name} throughput they cost on the host",
+                cost,
+                f"<= {METRICS_COST_MAX:g}",
+                None if cost is None else cost <= METRICS_COST_MAX,
+                f"{project[name]['rps']:.0f} req/s with, "
+                f"{without[name]['rps']:.0f} without",
+            )
+        )
+    return verdicts
 
 
 def _share(ours: dict, theirs: dict, key: str) -> float | None:

@@ -373,3 +373,32 @@ def test_the_prometheus_section_reads_its_panels_in_order_from_results_json(tmp_
     assert "812.3 requests/s, p99 42 ms" in text
     assert prometheus.section({"error": "TimeoutError: no page"}).endswith("no page")
     assert prometheus.section(None) == ""
+
+
+def test_the_request_metrics_cost_is_judged_against_the_same_server_without():
+    def served(baseline, me):
+        return {"baseline": {"rps": baseline}, "me": {"rps": me}}
+
+    host_figures = {
+        host.PROJECT.label: served(1900.0, 560.0),
+        host.METRICS_OFF.label: served(2000.0, 580.0),
+    }
+    verdicts = {
+        t["target"]: (t["measured"], t["passed"])
+        for t in targets._observability_cost(
+            host_figures, host_figures[host.PROJECT.label]
+        )
+    }
+    assert verdicts == {
+        "request metrics: share of baseline throughput they cost on the host": (
+            0.05,
+            True,
+        ),
+        "request metrics: share of me throughput they cost on the host": (
+            0.034,
+            True,
+        ),
+    }
+    host_figures[host.METRICS_OFF.label] = served(2100.0, 580.0)
+    worse = targets._observability_cost(host_figures, host_figures[host.PROJECT.label])
+    assert [t["passed"] for t in worse] == [False, True]
