@@ -21,7 +21,7 @@ class Stack(ComposeProject):
 
     port: int = 0
     # The web replicas' logs from their first start, before any test recreates them.
-    startup_logs: str = field(default="")
+    startup_logs: str = field(default="", repr=False)
 
     @property
     def base_url(self):

@@ -55,9 +55,15 @@ def stack():
         yield stack
 
 
+def web_replicas(stack) -> list[int]:
+    """The web replicas' numbers: all WEB_REPLICAS of them running."""
+    replicas = stack.replica_numbers("web")
+    assert len(replicas) == WEB_REPLICAS, replicas
+    return replicas
+
+
 def web_total(stack, name, **labels):
-    replicas = range(1, WEB_REPLICAS + 1)
-    return [total(scrape(stack, "web", index), name, **labels) for index in replicas]
+    return [total(scrape(stack, "web", i), name, **labels) for i in web_replicas(stack)]
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +101,7 @@ def test_n_requests_through_nginx_are_counted_exactly_n(front_page):
 
 def web_counts(stack) -> dict[str, list[float]]:
     """Per replica: the front page's requests, their timings, feed lookups, queries."""
-    samples = [scrape(stack, "web", index) for index in range(1, WEB_REPLICAS + 1)]
+    samples = [scrape(stack, "web", index) for index in web_replicas(stack)]
     count = {
         "requests": ("django_http_requests_total", VIEW),
         "durations": ("django_http_request_duration_seconds_count",
@@ -110,7 +116,7 @@ def web_counts(stack) -> dict[str, list[float]]:
     }
 
 
-def processes(stack, service, index=1) -> dict:
+def processes(stack, service, index) -> dict:
     """The metrics directory's files and {pid: parent pid} of one container."""
     out = stack.exec(service, "python", "-c", LIST_PROCESSES, index=index).stdout
     found = json.loads(out)
@@ -138,7 +144,7 @@ def test_recycled_workers_files_merge_and_the_total_stays_exact(stack, front_pag
     # the requests, none lost or counted twice by the merges.
     before = sum(front_page[0]["requests"])
     assert sum(web_total(stack, "django_http_requests_total", **VIEW)) == before + N
-    for index in range(1, WEB_REPLICAS + 1):
+    for index in web_replicas(stack):
         # Bounded: the files of running workers, and one archive per kind (and
         # the remainders of a float sum: histogram_archive-1.db). A worker that
         # served the last request may still be exiting: its files go once the

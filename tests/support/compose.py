@@ -57,7 +57,9 @@ class ComposeProject:
     """One compose project: its commands, run with the environment it is given."""
 
     project: str = "drf"
-    env: dict = field(default_factory=dict)
+    # Out of the repr: it holds the stack's secrets, and pytest prints a failing
+    # test's fixtures.
+    env: dict = field(default_factory=dict, repr=False)
     files: tuple = ("docker-compose.yml",)
     # Compose reads no .env unless a project names one.
     env_file: str = os.devnull
@@ -86,8 +88,10 @@ class ComposeProject:
         env = env or self.environment()
         return run(command, env=env, timeout=timeout, check=check)
 
-    def exec(self, service, *command, env_vars=None, check=True, index=1):
-        options = [f"--index={index}"]
+    def exec(self, service, *command, env_vars=None, check=True, index=None):
+        """`docker compose exec` in one of the service's running containers: the
+        replica numbered `index`, or without one the lowest-numbered running."""
+        options = [] if index is None else [f"--index={index}"]
         for name, value in (env_vars or {}).items():
             options += ["--env", f"{name}={value}"]
         return self.compose("exec", "-T", *options, service, *command, check=check)
@@ -97,6 +101,15 @@ class ComposeProject:
         rows, one per line, columns separated by |."""
         script = 'psql -U "$POSTGRES_USER" -d "$POSTGRES_DB" -qAt -F "|" -c "$0"'
         return self.exec("db", "sh", "-c", script, query).stdout.strip()
+
+    def replica_numbers(self, service: str) -> list[int]:
+        """The numbers of the service's running replicas (`exec --index`).
+
+        Not always 1..N: scaling down removes outdated replicas first, and
+        scaling up again numbers the new ones after the highest left.
+        """
+        out = self.compose("ps", "--format", "{{.Name}}", service).stdout
+        return sorted(int(name.rpartition("-")[2]) for name in out.split())
 
     def container_ids(self, service: str) -> list[str]:
         return sorted(self.compose("ps", "--quiet", service).stdout.split())

@@ -17,7 +17,7 @@ READ_ENDPOINT = (
 )
 
 
-def scrape(project, service: str, index: int = 1) -> list:
+def scrape(project, service: str, index: int | None = None) -> list:
     """The samples one container's endpoint serves now."""
     out = project.exec(service, "python", "-c", READ_ENDPOINT, index=index).stdout
     return [s for f in text_string_to_metric_families(out) for s in f.samples]
