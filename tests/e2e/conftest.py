@@ -18,7 +18,7 @@ import sys
 import httpx
 import pytest
 
-from tests.e2e.stack import OUR_IMAGES, RUN_TAG, WEB_REPLICAS, Stack
+from tests.e2e.stack import GUNICORN_WORKERS, OUR_IMAGES, RUN_TAG, WEB_REPLICAS, Stack
 from tests.support.browser import chromium
 from tests.support.compose import REPORTS, docker
 
@@ -63,6 +63,7 @@ def stack_environment(port):
         IMAGE_TAG=RUN_TAG,
         HTTP_PORT=str(port),
         WEB_REPLICAS=str(WEB_REPLICAS),
+        GUNICORN_WORKERS=str(GUNICORN_WORKERS),
         # The stack serves plain HTTP on loopback, as the README's quick start does.
         SECURE_SSL_REDIRECT="False",
         # Room for the suite's own registrations and logins; the limits have unit

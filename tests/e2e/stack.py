@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 from tests.support.compose import ROOT, ComposeProject
 
 WEB_REPLICAS = 3
+# Sync workers per web replica (gunicorn.conf.py's default, set explicitly so the
+# tests that fill a replica know its size).
+GUNICORN_WORKERS = 4
 # The tag of every image the session builds (IMAGE_TAG): its own, so that another
 # checkout's build of :latest is never run nor replaced mid-run. The session
 # removes these tags at its end (the layers stay cached).

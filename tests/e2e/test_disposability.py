@@ -14,14 +14,19 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 
 from tests.e2e.containers import container_state, paused, requests_waiting_on
-from tests.e2e.stack import WEB_REPLICAS
+from tests.e2e.stack import GUNICORN_WORKERS, WEB_REPLICAS
 from tests.support.api import POSTS, create_image_post, image_status, new_user, readyz
 from tests.support.images import png
 from tests.support.reporting import report_figure
 from tests.support.waits import wait_until
 
 S3_PORT = 5000
-IN_FLIGHT = 6
+# No more uploads than one replica has workers: Nginx picks a replica at random
+# for each request (its resolver rotates `web`'s addresses), so all of them may
+# land on one, and any beyond its workers would wait in its listen queue, never
+# reaching the store (a failing run had 5 of 6 there; six requests spread here
+# put 4 on one replica in 1 of 5 tries).
+IN_FLIGHT = GUNICORN_WORKERS
 # The killed worker's task is redelivered once the broker's visibility timeout has
 # passed; the test stack lowers it for the worker that restarts (default 300 s).
 TEST_VISIBILITY_TIMEOUT = 10
