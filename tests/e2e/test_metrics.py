@@ -116,7 +116,7 @@ def web_counts(stack) -> dict[str, list[float]]:
     }
 
 
-def processes(stack, service, index) -> dict:
+def processes(stack, service, index=None) -> dict:
     """The metrics directory's files and {pid: parent pid} of one container."""
     out = stack.exec(service, "python", "-c", LIST_PROCESSES, index=index).stdout
     found = json.loads(out)
