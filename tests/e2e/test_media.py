@@ -58,16 +58,18 @@ def test_media_is_read_only_and_unlisted_through_nginx(stack, client):
     assert missing.json()["code"] == "not_found"
 
 
-# Brings back the oldest version of a key in the media bucket, as an operator
-# would after a mistake: copy that version over the current state.
-RESTORE_OLDEST = """
+# Brings back an older version of a key in the media bucket, as an operator would
+# after a mistake: copy that version over the current state. S3 lists a key's
+# versions newest first; their LastModified has whole seconds only, so sorting by
+# it cannot order two writes in the same second (CI restored the wrong one).
+RESTORE_OLDER = """
 from django.core.files.storage import default_storage
 s3, bucket = default_storage.connection.meta.client, default_storage.bucket_name
 listed = s3.list_object_versions(Bucket=bucket, Prefix={key!r})
-versions = sorted(listed.get("Versions", []), key=lambda v: v["LastModified"])
-oldest = [v for v in versions if v["Key"] == {key!r}][-{back}]
+versions = [v for v in listed.get("Versions", []) if v["Key"] == {key!r}]
+older = versions[{back} - 1]
 s3.copy_object(Bucket=bucket, Key={key!r},
-    CopySource={{"Bucket": bucket, "Key": {key!r}, "VersionId": oldest["VersionId"]}})
+    CopySource={{"Bucket": bucket, "Key": {key!r}, "VersionId": older["VersionId"]}})
 print(len(versions), len(listed.get("DeleteMarkers", [])))
 """
 
@@ -82,7 +84,7 @@ s3.put_object(Bucket=bucket, Key={key!r}, Body={content!r})
 
 def restore_version(stack, key, *, back):
     """Copies the `back`-th newest version of `key` over the current one."""
-    code = RESTORE_OLDEST.format(key=key, back=back)
+    code = RESTORE_OLDER.format(key=key, back=back)
     # The last line is the script's: (versions, delete markers); logs come first.
     return stack.manage("shell", "--command", code).stdout.splitlines()[-1].split()
 
