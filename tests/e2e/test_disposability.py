@@ -10,6 +10,7 @@ import subprocess
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 
 import httpx
 
@@ -108,6 +109,39 @@ def all_waiting_on_storage(stack, uploads):
     return requests_waiting_on(stack, "s3", S3_PORT) >= len(uploads)
 
 
+# Where a web replica's start goes: the entrypoint's steps, then gunicorn bound.
+START_STEPS = {
+    "applying migrations": "migrate",
+    "collecting static files": "collectstatic",
+    "starting gunicorn": "gunicorn",
+    "Listening at": "listening",
+}
+DOCKER_TIMESTAMP = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?Z ")
+
+
+def start_steps(stack, since: datetime) -> str:
+    """Per replica, the seconds from `since` to each step of its start, by the
+    logs' own timestamps: where a slow start spends its time."""
+    logs = stack.compose(
+        "logs", "--no-color", "--timestamps", "--since", f"{since:%Y-%m-%dT%H:%M:%SZ}",
+        "web",
+    ).stdout  # fmt: skip
+    steps = {}
+    for raw in logs.splitlines():
+        replica, _, line = raw.partition("|")
+        stamp = DOCKER_TIMESTAMP.search(line)
+        step = next((s for text, s in START_STEPS.items() if text in line), None)
+        if stamp and step:
+            at = datetime.fromisoformat(stamp[1]).replace(tzinfo=UTC)
+            at += timedelta(seconds=float(stamp[2] or 0))
+            seen = steps.setdefault(replica.strip().rpartition("-")[2], {})
+            seen.setdefault(step, f"{(at - since).total_seconds():.1f}")
+    return "; ".join(
+        f"web-{n}: " + ", ".join(f"{step} {t}" for step, t in seen.items())
+        for n, seen in sorted(steps.items())
+    )
+
+
 def test_stopping_web_finishes_requests_in_flight_and_it_starts_again_fast(
     stack, client, request
 ):
@@ -119,7 +153,7 @@ def test_stopping_web_finishes_requests_in_flight_and_it_starts_again_fast(
         for container in containers:
             assert container_state(container)[2] == 0, "gunicorn exited uncleanly"
 
-        started = time.monotonic()
+        started, started_at = time.monotonic(), datetime.now(UTC)
         stack.compose("up", "--detach", "--no-build", "web")
         wait_until(lambda: readyz(client)[0] == 200, timeout=180, what="/readyz 200")
         ready_after = time.monotonic() - started
@@ -130,7 +164,8 @@ def test_stopping_web_finishes_requests_in_flight_and_it_starts_again_fast(
         request,
         f"startup: /readyz 200 through Nginx {ready_after:.1f} s after "
         f"`docker compose up -d web` ({WEB_REPLICAS} replicas, built images, migrated "
-        f"database); every replica healthy after {healthy_after:.1f} s",
+        f"database); every replica healthy after {healthy_after:.1f} s; "
+        f"seconds to each step: {start_steps(stack, started_at)}",
     )
     assert len(stack.container_ids("web")) == WEB_REPLICAS
 
