@@ -397,7 +397,9 @@ if ((nodes > 1)); then
   if ! { moved drf_web "${web}" "${drained}" && moved drf_worker "${worker}" "${drained}"; }; then
     fail "web and worker did not move off ${drained}"
   fi
-  [[ "$(swarm_replicas)" == "${want_after}" ]] \
+  # The others follow in their own time: a beat moved off the drained node
+  # counts once its first health check passed (15 s interval), after web and worker.
+  swarm_wait_replicas "${want_after}" 60 \
     || fail "after the drain services are $(swarm_replicas), not ${want_after}"
   all_ready 180 "${began}"
   live_worker_logs none | made_once
