@@ -17,6 +17,7 @@ import httpx
 from tests.e2e.containers import container_state, paused, requests_waiting_on
 from tests.e2e.stack import GUNICORN_WORKERS, WEB_REPLICAS
 from tests.support.api import POSTS, create_image_post, image_status, new_user, readyz
+from tests.support.compose import inspect
 from tests.support.images import png
 from tests.support.reporting import report_figure
 from tests.support.waits import wait_until
@@ -111,31 +112,43 @@ def all_waiting_on_storage(stack, uploads):
 
 # Where a web replica's start goes: the entrypoint's steps, then gunicorn bound.
 START_STEPS = {
+    "Waiting for database": "waiting for db",
     "applying migrations": "migrate",
     "collecting static files": "collectstatic",
     "starting gunicorn": "gunicorn",
     "Listening at": "listening",
 }
-DOCKER_TIMESTAMP = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?Z ")
+DOCKER_TIMESTAMP = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?Z")
+
+
+def docker_time(stamp) -> datetime:
+    """A match of DOCKER_TIMESTAMP (RFC 3339, nanoseconds) as a datetime."""
+    at = datetime.fromisoformat(stamp[1]).replace(tzinfo=UTC)
+    return at + timedelta(seconds=float(stamp[2] or 0))
 
 
 def start_steps(stack, since: datetime) -> str:
-    """Per replica, the seconds from `since` to each step of its start, by the
-    logs' own timestamps: where a slow start spends its time."""
+    """Per replica, the seconds from `since` to its container's start and each
+    step after, by Docker's own timestamps: where a slow start spends its time."""
     logs = stack.compose(
         "logs", "--no-color", "--timestamps", "--since", f"{since:%Y-%m-%dT%H:%M:%SZ}",
         "web",
     ).stdout  # fmt: skip
     steps = {}
+
+    def seen(replica, step, stamp):
+        at = f"{(docker_time(stamp) - since).total_seconds():.1f}"
+        steps.setdefault(replica.rpartition("-")[2], {}).setdefault(step, at)
+
+    for container in stack.container_ids("web"):
+        name, started = inspect(container, "{{.Name}} {{.State.StartedAt}}").split()
+        seen(name, "started", DOCKER_TIMESTAMP.search(started))
     for raw in logs.splitlines():
         replica, _, line = raw.partition("|")
         stamp = DOCKER_TIMESTAMP.search(line)
         step = next((s for text, s in START_STEPS.items() if text in line), None)
         if stamp and step:
-            at = datetime.fromisoformat(stamp[1]).replace(tzinfo=UTC)
-            at += timedelta(seconds=float(stamp[2] or 0))
-            seen = steps.setdefault(replica.strip().rpartition("-")[2], {})
-            seen.setdefault(step, f"{(at - since).total_seconds():.1f}")
+            seen(replica.strip(), step, stamp)
     return "; ".join(
         f"web-{n}: " + ", ".join(f"{step} {t}" for step, t in seen.items())
         for n, seen in sorted(steps.items())
