@@ -14,11 +14,12 @@ import httpx
 import pytest
 from PIL import Image, UnidentifiedImageError
 
-from bench import drills, host, prometheus, report, soak, startup, swarm, targets, wrk
+from bench import drills, host, prometheus, report, soak, swarm, targets, wrk
 from bench.drills import payloads
 from bench.drills.probe import outage
 from bench.scenarios import SCENARIOS
 from bench.stack import parse_size
+from tests.support.startup import docker_time, phases_from_logs
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -168,9 +169,9 @@ def test_boot_phases_come_from_log_timestamps():
             "2026-01-01T00:00:15.250000000Z [INFO] Booting worker with pid: 7",
         ]
     )
-    up = startup._parse_time("2026-01-01T00:00:09Z")
-    container = startup._parse_time("2026-01-01T00:00:10.5Z")
-    phases = startup.phases_from_logs(logs, up=up, container=container, ready=up + 7)
+    up = docker_time("2026-01-01T00:00:09Z")
+    container = docker_time("2026-01-01T00:00:10.5Z")
+    phases = phases_from_logs(logs, up=up, container=container, ready=up + 7)
     assert phases == {
         "compose up -> container started": 1.5,
         "entrypoint: wait_for_db, Django setup": 0.5,

@@ -10,16 +10,15 @@ import subprocess
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
 
 import httpx
 
 from tests.e2e.containers import container_state, paused, requests_waiting_on
 from tests.e2e.stack import GUNICORN_WORKERS, WEB_REPLICAS
 from tests.support.api import POSTS, create_image_post, image_status, new_user, readyz
-from tests.support.compose import inspect
 from tests.support.images import png
 from tests.support.reporting import report_figure
+from tests.support.startup import boot_phases
 from tests.support.waits import wait_until
 
 S3_PORT = 5000
@@ -110,48 +109,18 @@ def all_waiting_on_storage(stack, uploads):
     return requests_waiting_on(stack, "s3", S3_PORT) >= len(uploads)
 
 
-# Where a web replica's start goes: the entrypoint's steps, then gunicorn bound.
-START_STEPS = {
-    "Waiting for database": "waiting for db",
-    "applying migrations": "migrate",
-    "collecting static files": "collectstatic",
-    "starting gunicorn": "gunicorn",
-    "Listening at": "listening",
-}
-DOCKER_TIMESTAMP = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?Z")
-
-
-def docker_time(stamp) -> datetime:
-    """A match of DOCKER_TIMESTAMP (RFC 3339, nanoseconds) as a datetime."""
-    at = datetime.fromisoformat(stamp[1]).replace(tzinfo=UTC)
-    return at + timedelta(seconds=float(stamp[2] or 0))
-
-
-def start_steps(stack, since: datetime) -> str:
-    """Per replica, the seconds from `since` to its container's start and each
-    step after, by Docker's own timestamps: where a slow start spends its time."""
-    logs = stack.compose(
-        "logs", "--no-color", "--timestamps", "--since", f"{since:%Y-%m-%dT%H:%M:%SZ}",
-        "web",
-    ).stdout  # fmt: skip
-    steps = {}
-
-    def seen(replica, step, stamp):
-        at = f"{(docker_time(stamp) - since).total_seconds():.1f}"
-        steps.setdefault(replica.rpartition("-")[2], {}).setdefault(step, at)
-
-    for container in stack.container_ids("web"):
-        name, started = inspect(container, "{{.Name}} {{.State.StartedAt}}").split()
-        seen(name, "started", DOCKER_TIMESTAMP.search(started))
-    for raw in logs.splitlines():
-        replica, _, line = raw.partition("|")
-        stamp = DOCKER_TIMESTAMP.search(line)
-        step = next((s for text, s in START_STEPS.items() if text in line), None)
-        if stamp and step:
-            seen(replica.strip(), step, stamp)
+def start_phases(stack, *, up: float, ready: float) -> str:
+    """Per web replica, the seconds its start spent in each phase: where a slow
+    start goes (the benchmark's cold-start phases, tests/support/startup.py)."""
     return "; ".join(
-        f"web-{n}: " + ", ".join(f"{step} {t}" for step, t in seen.items())
-        for n, seen in sorted(steps.items())
+        f"web-{index}: "
+        + ", ".join(
+            f"{phase} {seconds}"
+            for phase, seconds in boot_phases(
+                stack, "web", index=index, up=up, ready=ready
+            ).items()
+        )
+        for index in stack.replica_numbers("web")
     )
 
 
@@ -166,19 +135,20 @@ def test_stopping_web_finishes_requests_in_flight_and_it_starts_again_fast(
         for container in containers:
             assert container_state(container)[2] == 0, "gunicorn exited uncleanly"
 
-        started, started_at = time.monotonic(), datetime.now(UTC)
+        started = time.time()
         stack.compose("up", "--detach", "--no-build", "web")
         wait_until(lambda: readyz(client)[0] == 200, timeout=180, what="/readyz 200")
-        ready_after = time.monotonic() - started
+        ready_after = time.time() - started
+        phases = start_phases(stack, up=started, ready=started + ready_after)
     finally:
         stack.compose("up", "--detach", "--no-build", "--wait", "--wait-timeout", "180")
-    healthy_after = time.monotonic() - started
+    healthy_after = time.time() - started
     report_figure(
         request,
         f"startup: /readyz 200 through Nginx {ready_after:.1f} s after "
         f"`docker compose up -d web` ({WEB_REPLICAS} replicas, built images, migrated "
         f"database); every replica healthy after {healthy_after:.1f} s; "
-        f"seconds to each step: {start_steps(stack, started_at)}",
+        f"seconds in each phase: {phases}",
     )
     assert len(stack.container_ids("web")) == WEB_REPLICAS
 
