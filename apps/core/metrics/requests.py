@@ -6,6 +6,7 @@ failures are `django_http_requests_total{view="readyz",status="503"}`). Labels s
 few: the view's name, never the path, and unknown methods as "other".
 """
 
+import functools
 import time
 
 from django.db.backends.signals import connection_created
@@ -52,11 +53,21 @@ class MetricsMiddleware:
         started = time.perf_counter()
         response = self.get_response(request)
         elapsed = time.perf_counter() - started
-        view = view_label(request)
         method = request.method if request.method in METHODS else "other"
-        REQUESTS.labels(view, method, str(response.status_code)).inc()
-        LATENCY.labels(view, method).observe(elapsed)
+        count, latency = _request_series(
+            view_label(request), method, response.status_code
+        )
+        count.inc()
+        latency.observe(elapsed)
         return response
+
+
+# Finding a child by its labels validates and locks on every call: a share of the
+# few microseconds a request's metrics cost (docs/benchmarks). Views, methods and
+# statuses are few, so each combination's children are looked up once per process.
+@functools.lru_cache(maxsize=1024)
+def _request_series(view: str, method: str, status: int):
+    return REQUESTS.labels(view, method, str(status)), LATENCY.labels(view, method)
 
 
 def view_label(request) -> str:
@@ -75,17 +86,20 @@ class QueryMetrics:
 
     def __init__(self, alias: str):
         self.alias = alias
+        self.ok = QUERIES.labels(alias, "ok")
+        self.error = QUERIES.labels(alias, "error")
+        self.time = QUERY_TIME.labels(alias)
 
     def __call__(self, execute, sql, params, many, context):
         started = time.perf_counter()
-        outcome = "error"
+        outcome = self.error
         try:
             result = execute(sql, params, many, context)
-            outcome = "ok"
+            outcome = self.ok
             return result
         finally:
-            QUERIES.labels(self.alias, outcome).inc()
-            QUERY_TIME.labels(self.alias).observe(time.perf_counter() - started)
+            outcome.inc()
+            self.time.observe(time.perf_counter() - started)
 
 
 def instrument_connection(sender, connection, **kwargs):
