@@ -75,6 +75,9 @@ METRICS_OFF = project(
     metrics=False,
     DJANGO_SETTINGS_MODULE="bench.site.nometrics",
 )
+# Measured one right after the other in every round: the cost of the metrics is
+# judged on their ratio round by round (bench/targets.py, paired_share).
+BACK_TO_BACK = ((PROJECT, METRICS_OFF),)
 SERVERS = (
     CEILING,
     SAME_WORKERS,
@@ -128,7 +131,7 @@ def compare(
     shuffle = random.Random(0)  # noqa: S311 - an order, not a secret
     for round_ in range(1, rounds + 1):
         shuffle.shuffle(order)
-        for server in order:
+        for server in round_order(order):
             log(f"  host, round {round_} of {rounds}: {server.label}")
             with running(stack, server) as process:
                 for name, path in PATHS.items():
@@ -146,6 +149,16 @@ def compare(
         label: {name: median_run(points) for name, points in by_path.items()}
         for label, by_path in runs.items()
     }
+
+
+def round_order(shuffled: list[Server]) -> list[Server]:
+    """The shuffled order, with each BACK_TO_BACK pair next to each other."""
+    order = list(shuffled)
+    for first, second in BACK_TO_BACK:
+        if first in order and second in order:
+            order.remove(second)
+            order.insert(order.index(first) + 1, second)
+    return order
 
 
 def median_run(points: list[dict]) -> dict:

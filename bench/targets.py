@@ -5,6 +5,8 @@ Throughput ratios compare each scenario's peak requests/s (its best concurrency)
 with the baseline's peak in the same run.
 """
 
+import statistics
+
 from bench.host import CEILING, METRICS_OFF, PROJECT, SAME_WORKERS
 from bench.scenarios import BASELINE, SCENARIOS
 
@@ -78,14 +80,14 @@ def _host(matrix: dict, host: dict) -> list[dict]:
 
 def _observability_cost(host: dict, project: dict) -> list[dict]:
     """The share of throughput the request metrics cost: the default against the
-    same server without them. (Tracing's cost, off by default, is the host
-    table's row for it.)"""
+    same server without them, round by round (paired_share). (Tracing's cost, off
+    by default, is the host table's row for it.)"""
     without = host.get(METRICS_OFF.label)
     if not without:
         return []
     verdicts = []
     for name in ("baseline", "me"):
-        kept = _share(project[name], without[name], "rps")
+        kept = paired_share(project[name], without[name])
         cost = None if kept is None else round(1 - kept, 3)
         verdicts.append(
             _target(
@@ -94,10 +96,27 @@ def _observability_cost(host: dict, project: dict) -> list[dict]:
                 f"<= {METRICS_COST_MAX:g}",
                 None if cost is None else cost <= METRICS_COST_MAX,
                 f"{project[name]['rps']:.0f} req/s with, "
-                f"{without[name]['rps']:.0f} without",
+                f"{without[name]['rps']:.0f} without (median runs)",
             )
         )
     return verdicts
+
+
+def paired_share(ours: dict, theirs: dict) -> float | None:
+    """The median over rounds of ours / theirs measured in the same round.
+
+    A cost like the metrics' is a few percent, less than this machine's drift
+    between rounds (the same server moved by 8-12% from one round to the next
+    here). Two servers measured back to back in a round (bench/host.py) share
+    most of that drift, which their ratio round by round cancels; a ratio of two
+    medians, taken from different rounds, keeps it. Without a run per round on
+    both sides: the medians' ratio.
+    """
+    ours_runs, theirs_runs = ours.get("rps_runs", []), theirs.get("rps_runs", [])
+    if len(ours_runs) < 2 or len(ours_runs) != len(theirs_runs) or 0 in theirs_runs:
+        return _share(ours, theirs, "rps")
+    pairs = zip(ours_runs, theirs_runs, strict=True)
+    return round(statistics.median(a / b for a, b in pairs), 3)
 
 
 def _share(ours: dict, theirs: dict, key: str) -> float | None:

@@ -349,6 +349,17 @@ def test_host_comparison_keeps_each_servers_median_run():
     assert host.median_run(runs[:2])["rps"] == 300.0
 
 
+def test_the_servers_whose_ratio_is_judged_run_back_to_back_in_every_round():
+    shuffled = [host.METRICS_OFF, host.CEILING, host.TRACING_ON, host.PROJECT]
+    order = host.round_order(shuffled)
+    assert order == [host.CEILING, host.TRACING_ON, host.PROJECT, host.METRICS_OFF]
+    assert shuffled[0] == host.METRICS_OFF  # the round's own order is left alone
+    assert host.round_order([host.CEILING, host.PROJECT]) == [
+        host.CEILING,
+        host.PROJECT,
+    ]
+
+
 def test_the_otlp_sink_takes_exports_and_stops():
     with host.otlp_sink() as url:
         response = httpx.post(f"{url}/v1/traces", content=b"\x0a\x00", timeout=5)
@@ -403,3 +414,14 @@ def test_the_request_metrics_cost_is_judged_against_the_same_server_without():
     host_figures[host.METRICS_OFF.label] = served(2100.0, 580.0)
     worse = targets._observability_cost(host_figures, host_figures[host.PROJECT.label])
     assert [t["passed"] for t in worse] == [False, True]
+
+
+def test_a_share_is_taken_round_by_round_where_both_sides_ran_every_round():
+    # Round 2 was slow for one side: each round's ratio is 0.979, 0.857 and 0.995,
+    # while the medians (1,950 from round 3, 2,100 from round 2) would say 0.929.
+    ours = {"rps": 1950.0, "rps_runs": [2300.0, 1800.0, 1950.0]}
+    theirs = {"rps": 2100.0, "rps_runs": [2350.0, 2100.0, 1960.0]}
+    assert targets.paired_share(ours, theirs) == 0.979
+    # Not paired: a run missing on one side, or medians only.
+    assert targets.paired_share(ours, {**theirs, "rps_runs": [2350.0]}) == 0.929
+    assert targets.paired_share({"rps": 1950.0}, {"rps": 2100.0}) == 0.929
