@@ -119,7 +119,8 @@ def compare(
     log=print,
 ) -> dict:
     """{server label: {path name: figures}}: each server measured `rounds` times,
-    in a new random order each round, and its median run kept.
+    in a new random order each round (BACK_TO_BACK pairs kept together), and its
+    median run kept.
 
     Servers measured one after the other in a fixed order drift with the machine
     (a later one met a warmer or a busier machine): the first full run here put

@@ -7,6 +7,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
+from bench import host as host_servers
 from bench import targets
 from bench.markdown import table
 
@@ -19,8 +20,18 @@ SOAK_HEADERS = [
 ]  # fmt: skip
 
 
+def in_measured_order(servers: dict | None) -> dict | None:
+    """The host's rows in bench/host.py's order, the ceiling first: results.json
+    is saved with sorted keys, and `bench report` renders it again from there."""
+    if not servers:
+        return servers
+    known = [server.label for server in host_servers.SERVERS]
+    rank = {label: index for index, label in enumerate(known)}
+    return dict(sorted(servers.items(), key=lambda item: rank.get(item[0], len(rank))))
+
+
 def host(benchmark: dict) -> str:
-    servers = benchmark.get("host")
+    servers = in_measured_order(benchmark.get("host"))
     if not servers:
         return ""
     ceiling = next(iter(servers.values()))
@@ -44,8 +55,10 @@ def host(benchmark: dict) -> str:
             "The same application served on the host by each configuration "
             "(no Docker, no Nginx; the benchmark stack's PostgreSQL and Redis), wrk "
             "at 32 connections straight to gunicorn, in rounds that take every "
-            "configuration in a new random order; each row is a configuration's "
-            "median run (every run's req/s are in results.json). The project's rows "
+            "configuration in a new random order (the default and its run without "
+            "request metrics back to back: their cost is the median of the rounds' "
+            "ratios); each row is a configuration's median run (every run's req/s "
+            "are in results.json). The project's rows "
             "count metrics as the containers do (multiprocess files in memory). "
             "CPU is the server's own user "
             "and system time per request (master and workers, recycled ones "

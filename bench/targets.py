@@ -95,11 +95,17 @@ def _observability_cost(host: dict, project: dict) -> list[dict]:
                 cost,
                 f"<= {METRICS_COST_MAX:g}",
                 None if cost is None else cost <= METRICS_COST_MAX,
-                f"{project[name]['rps']:.0f} req/s with, "
-                f"{without[name]['rps']:.0f} without (median runs)",
+                _rounds_detail(project[name], without[name]),
             )
         )
     return verdicts
+
+
+def _rounds_detail(ours: dict, theirs: dict) -> str:
+    pairs = zip(ours.get("rps_runs", []), theirs.get("rps_runs", []), strict=False)
+    ratios = ", ".join(f"{a / b:.3f}" for a, b in pairs if b)
+    medians = f"{ours['rps']:.0f} req/s with, {theirs['rps']:.0f} without"
+    return f"{medians} (median runs); ratio by round {ratios}" if ratios else medians
 
 
 def paired_share(ours: dict, theirs: dict) -> float | None:

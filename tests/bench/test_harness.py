@@ -14,7 +14,17 @@ import httpx
 import pytest
 from PIL import Image, UnidentifiedImageError
 
-from bench import drills, host, prometheus, report, soak, swarm, targets, wrk
+from bench import (
+    drills,
+    host,
+    prometheus,
+    report,
+    report_beside,
+    soak,
+    swarm,
+    targets,
+    wrk,
+)
 from bench.drills import payloads
 from bench.drills.probe import outage
 from bench.scenarios import SCENARIOS
@@ -425,3 +435,23 @@ def test_a_share_is_taken_round_by_round_where_both_sides_ran_every_round():
     # Not paired: a run missing on one side, or medians only.
     assert targets.paired_share(ours, {**theirs, "rps_runs": [2350.0]}) == 0.929
     assert targets.paired_share({"rps": 1950.0}, {"rps": 2100.0}) == 0.929
+
+
+def test_the_host_table_puts_the_ceiling_first_whatever_the_saved_order():
+    def served(rps):
+        point = {"rps": rps, "cpu_ms_per_request": 1.0, "errors": 0}
+        return {"baseline": point, "me": point}
+
+    # results.json's sorted keys: "before: gthread ..." comes before the ceiling.
+    saved = {
+        "before: gthread 2x4, keep-alive 5 s, recycled every 1,000": served(900.0),
+        host.CEILING.label: served(2000.0),
+        host.PROJECT.label: served(1800.0),
+    }
+    rows = [
+        line for line in report_beside.host({"host": saved}).splitlines()
+        if line.startswith("| ") and not line.startswith("| server")
+    ]  # fmt: skip
+    assert rows[0].startswith(f"| {host.CEILING.label} | 2000 | 1.00x")
+    assert rows[1].startswith(f"| {host.PROJECT.label} | 1800 | 0.90x")
+    assert "| 900 | 0.45x" in rows[2]
