@@ -5,6 +5,7 @@ import time
 
 from bench import api, machine
 from bench.drills import hostile, restarts, worker
+from bench.drills.outcome import result as drill_result
 from bench.drills.restore import restore_drill
 from bench.stack import Stack
 
@@ -26,7 +27,7 @@ def run_all(stack: Stack, *, quick: bool = False, names=None, log=print) -> dict
     results = []
     for name in names or DRILLS:
         log(f"drill: {name}")
-        result = DRILLS[name](stack, token=token, quick=quick, log=log)
+        result = _run_one(name, stack, token=token, quick=quick, log=log)
         result["name"] = name
         log(result["line"])
         results.append(result)
@@ -41,6 +42,15 @@ def run_all(stack: Stack, *, quick: bool = False, names=None, log=print) -> dict
         "quick": quick,
         "results": results,
     }
+
+
+def _run_one(name: str, stack: Stack, **options) -> dict:
+    """A drill's result; a drill that raises fails, with the error as its line,
+    and the drills after it still run and every result is still saved."""
+    try:
+        return DRILLS[name](stack, **options)
+    except Exception as error:  # reported as the drill's failure; the run goes on
+        return drill_result(name, False, f"the drill raised {error!r:.300}")
 
 
 def merge(earlier: dict | None, rerun: dict) -> dict:

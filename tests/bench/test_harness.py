@@ -455,3 +455,19 @@ def test_the_host_table_puts_the_ceiling_first_whatever_the_saved_order():
     assert rows[0].startswith(f"| {host.CEILING.label} | 2000 | 1.00x")
     assert rows[1].startswith(f"| {host.PROJECT.label} | 1800 | 0.90x")
     assert "| 900 | 0.45x" in rows[2]
+
+
+def test_a_drill_that_raises_fails_and_the_others_still_run(monkeypatch):
+    def crashes(stack, **options):
+        raise RuntimeError("429 Too Many Requests")
+
+    def passes(stack, **options):
+        return drills.outcome.result("fine", True, "nothing broke")
+
+    monkeypatch.setattr(drills, "DRILLS", {"first": crashes, "second": passes})
+    monkeypatch.setattr(drills.api, "access_token", lambda base_url: "token")
+    run = drills.run_all(SimpleNamespace(base_url="http://unused"), log=lambda _: None)
+    first, second = run["results"]
+    assert (first["name"], first["passed"]) == ("first", False)
+    assert "429 Too Many Requests" in first["line"]
+    assert (second["name"], second["passed"]) == ("second", True)
