@@ -6,10 +6,10 @@ seconds between two requests of one user. Every request is written to the
 spec's log file as `start<TAB>stream<TAB>status<TAB>milliseconds` (status 0: no
 answer), so the figures are exact, not locust's rounded percentiles.
 
-Each user sends one request per `interval` (locust's constant_throughput), and
-users start spread over one interval, so arrivals are evenly spaced rather than
-in bursts. An interval of 0 makes a closed loop (each user sends as soon as its
-previous answer came): the capacity run.
+Each user sends one request per `interval`, the first at a random moment within
+the first interval, so arrivals are spread out rather than in bursts. An interval
+of 0 makes a closed loop (each user sends as soon as its previous answer came):
+the capacity run.
 """
 
 import json
@@ -18,7 +18,8 @@ import random
 import time
 from pathlib import Path
 
-from locust import FastHttpUser, constant, constant_throughput, events, task
+import gevent
+from locust import FastHttpUser, events, task
 
 SPEC = json.loads(Path(os.environ["BENCH_SPEC"]).read_text())
 STREAMS = SPEC["streams"]
@@ -44,9 +45,24 @@ def _close(**_):
 
 
 class Visitor(FastHttpUser):
-    wait_time = (
-        constant_throughput(1 / SPEC["interval"]) if SPEC["interval"] else constant(0)
-    )
+    def on_start(self):
+        # The first request at a random moment of the first interval, and each
+        # next one an interval later: the users' requests stay spread out. With
+        # locust's constant_throughput, each user's pace starts when the user
+        # does, and locust starts them in batches (the spawn rate's worth once a
+        # second): each batch sent together, every interval, and the queue that
+        # burst left at the 4 workers was the open model's latency.
+        if SPEC["interval"]:
+            gevent.sleep(pick.uniform(0, SPEC["interval"]))
+        self.due = time.monotonic()
+
+    def wait_time(self):
+        """Seconds until this user's next request (none in a closed loop). A
+        request answered after its successor was due is followed at once."""
+        if not SPEC["interval"]:
+            return 0
+        self.due += SPEC["interval"]
+        return max(0.0, self.due - time.monotonic())
 
     @task
     def one_request(self):

@@ -170,13 +170,13 @@ def _stream_spec(stream: Stream, workdir: Path) -> dict:
 
 
 def _run_locust(base_url, spec: Path, *, users, interval, seconds):
-    """Users start spread over one interval; the run lasts that much longer."""
+    """Users start at once, and each sends its first request at a random moment
+    of the first interval (bench/locustfile.py); the run lasts that much longer."""
     locust = Path(sys.executable).with_name("locust")
-    spawn_rate = users / interval if interval else users
     command = [
         str(locust), "--headless", "--only-summary", "--loglevel=WARNING",
         f"--locustfile={LOCUSTFILE}", f"--host={base_url}",
-        f"--users={users}", f"--spawn-rate={spawn_rate:.3f}",
+        f"--users={users}", f"--spawn-rate={users}",
         f"--run-time={math.ceil(seconds + interval)}s", "--stop-timeout=10",
     ]  # fmt: skip
     result = subprocess.run(

@@ -3,11 +3,14 @@
 wrk runs for real against a small HTTP server in this process, on 127.0.0.1.
 """
 
+import bisect
 import http.server
 import io
 import json
+import math
 import socket
 import threading
+import time
 from types import SimpleNamespace
 
 import httpx
@@ -38,8 +41,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     # --rps ignored the rate asked against such a server.
     close_after_answer = False
     seen: list = []
+    arrivals: list = []
 
     def _answer(self):
+        self.arrivals.append(time.monotonic())
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         self.seen.append((self.command, self.path, dict(self.headers), body))
@@ -124,6 +129,25 @@ def test_the_soak_sends_the_rate_asked_to_a_server_closing_every_connection(serv
     assert (method, path, body) == ("POST", "/posts/3/", b"{}")
     assert headers["Authorization"] == "Bearer tok"
     assert figures["errors"] == 0
+
+
+def test_users_at_a_fixed_rate_spread_their_requests_rather_than_burst(server):
+    url, _ = server
+    _Handler.arrivals.clear()
+    stream = soak.Stream("reads", 1.0, "/ok")
+    figures = soak._locust(
+        SimpleNamespace(base_url=url), (stream,), token="", ids=(), rate=40, seconds=3
+    )["reads"]
+    users = math.ceil(40 * soak.CLIENT_INTERVAL)
+    assert figures["requests"] >= users
+    # locust starts users in batches (40 at once at this rate): sent on start,
+    # a batch's requests came within milliseconds, every interval. Spread over
+    # the interval, about a tenth of them fall in any 0.2 s.
+    arrivals = sorted(_Handler.arrivals)
+    busiest = max(
+        bisect.bisect_left(arrivals, t + 0.2) - i for i, t in enumerate(arrivals)
+    )
+    assert busiest <= users * 0.3, f"{busiest} of {users} users' requests in 0.2 s"
 
 
 def test_the_soak_counts_answers_outside_2xx_and_refused_connections(server):
