@@ -102,10 +102,20 @@ def _observability_cost(host: dict, project: dict) -> list[dict]:
 
 
 def _rounds_detail(ours: dict, theirs: dict) -> str:
-    pairs = zip(ours.get("rps_runs", []), theirs.get("rps_runs", []), strict=False)
-    ratios = ", ".join(f"{a / b:.3f}" for a, b in pairs if b)
     medians = f"{ours['rps']:.0f} req/s with, {theirs['rps']:.0f} without"
-    return f"{medians} (median runs); ratio by round {ratios}" if ratios else medians
+    ratios = round_ratios(ours, theirs)
+    if not ratios:
+        return medians
+    listed = ", ".join(f"{ratio:.3f}" for ratio in ratios)
+    return f"{medians} (median runs); ratio by round {listed}"
+
+
+def round_ratios(ours: dict, theirs: dict) -> list[float]:
+    """ours / theirs for each round both ran in; none unless both ran every round."""
+    ours_runs, theirs_runs = ours.get("rps_runs", []), theirs.get("rps_runs", [])
+    if len(ours_runs) < 2 or len(ours_runs) != len(theirs_runs) or 0 in theirs_runs:
+        return []
+    return [a / b for a, b in zip(ours_runs, theirs_runs, strict=True)]
 
 
 def paired_share(ours: dict, theirs: dict) -> float | None:
@@ -118,11 +128,10 @@ def paired_share(ours: dict, theirs: dict) -> float | None:
     medians, taken from different rounds, keeps it. Without a run per round on
     both sides: the medians' ratio.
     """
-    ours_runs, theirs_runs = ours.get("rps_runs", []), theirs.get("rps_runs", [])
-    if len(ours_runs) < 2 or len(ours_runs) != len(theirs_runs) or 0 in theirs_runs:
+    ratios = round_ratios(ours, theirs)
+    if not ratios:
         return _share(ours, theirs, "rps")
-    pairs = zip(ours_runs, theirs_runs, strict=True)
-    return round(statistics.median(a / b for a, b in pairs), 3)
+    return round(statistics.median(ratios), 3)
 
 
 def _share(ours: dict, theirs: dict, key: str) -> float | None:

@@ -85,7 +85,6 @@ class QueryMetrics:
     """A connection's execute wrapper: counts and times each query."""
 
     def __init__(self, alias: str):
-        self.alias = alias
         self.ok = QUERIES.labels(alias, "ok")
         self.error = QUERIES.labels(alias, "error")
         self.time = QUERY_TIME.labels(alias)
