@@ -206,9 +206,9 @@ def _add_new_secrets(path: Path) -> None:
     BACKUP_CIPHER_PASS), so a kept env file still starts every service."""
     lines = (ROOT / ".env.example").read_text().splitlines()
     generated = [
-        line.split("=", 1)[0]
+        line.removeprefix("# ").removesuffix("=")
         for marker, line in itertools.pairwise(lines)
-        if marker.startswith("# [secret, generated]") and line.endswith("=")
+        if marker.startswith("# [secret, generated]")
     ]
     present = path.read_text()
     missing = [name for name in generated if f"\n{name}=" not in f"\n{present}"]

@@ -4,7 +4,7 @@
 #   migrations   makemigrations --check: every model change has its migration;
 #   deploy       check --deploy on the production settings, warnings failing it;
 #   env-drift    tests/infra/test_env_example.py: .env.example, the settings
-#                and compose name the same variables with the same defaults.
+#                and compose's env_file name the same variables, same defaults.
 # Usage: scripts/django-checks.sh migrations|deploy|env-drift
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -15,7 +15,7 @@ random_secret() {
 
 # Production-like values, generated per run: the secrets are required and
 # check --deploy judges their length. No .env is read (DJANGO_ENV_FILE), so a
-# developer's local values (SECURE_SSL_REDIRECT=False) cannot change the verdict.
+# developer's local values (DEBUG=True, say) cannot change the verdict.
 export DJANGO_ENV_FILE=/dev/null
 export DJANGO_SETTINGS_MODULE=config.settings.production
 export DATABASE_URL=postgres://lint:lint@db.invalid:5432/lint

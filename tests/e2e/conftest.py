@@ -64,8 +64,6 @@ def stack_environment(port):
         HTTP_PORT=str(port),
         WEB_REPLICAS=str(WEB_REPLICAS),
         GUNICORN_WORKERS=str(GUNICORN_WORKERS),
-        # The stack serves plain HTTP on loopback, as the README's quick start does.
-        SECURE_SSL_REDIRECT="False",
         # Room for the suite's own registrations and logins; the limits have unit
         # tests. The schema contract alone sends ~100 token requests from this
         # loopback address, and every later new_user() would then wait out a 429.

@@ -3,8 +3,10 @@
 Names and defaults come from the code that reads them: the settings modules run
 with decouple's `env` replaced by a recorder, gunicorn.conf.py over an empty
 environment that notes each lookup. Entry points, shell, compose and Nginx files
-are parsed for their reads. Compose must name each variable the image reads, or a
-CI/CD variable of that name would never reach the containers.
+are parsed for their reads. The file is also the app containers' env_file: its
+bare names are what compose passes in, so it must name each variable the image
+reads (or a CI/CD variable of that name would never reach the containers) and
+nothing compose keeps to itself.
 """
 
 import os
@@ -31,9 +33,13 @@ REQUIRED = "postgres://required@localhost/required"
 # Each finds (name, whether a default follows, the default).
 PY_READ = re.compile(r'os\.environ\.(?:get|setdefault)\(\s*"(\w+)"(,\s*"([^"]*)")?')
 SHELL_READ = re.compile(r"(?<!\$)\$\{([A-Z][A-Z0-9_]*)(:-([^}$]*)\})?")
-ENTRY = re.compile(r"^(# )?([A-Z][A-Z0-9_]*)=(.*)$")
+# `NAME` (passed into the app containers) or `# NAME=default` (compose's own).
+ENTRY = re.compile(r"^(?:([A-Z][A-Z0-9_]*)|# ([A-Z][A-Z0-9_]*)=(.*))$")
+# Above a bare NAME: the default the code gives it.
+DEFAULT = re.compile(r"^# Default: (.*)$")
 # Not for the containers: the image has no .env file, and its layout fixes the
 # paths (web's collected static files are a tmpfs; media go to the bucket).
+ENTRY_POINTS = [*ROOT.glob("config/*.py"), "manage.py", "docker/healthcheck.py"]
 NOT_FOR_CONTAINERS = {"DJANGO_ENV_FILE", "STATIC_ROOT", "MEDIA_ROOT", "MEDIA_URL"}
 
 
@@ -117,10 +123,9 @@ def defaults(recorder, gunicorn_reads):
         found[name] = {
             repr(recorder.cast(d, c)) for d, c in reads if d is not undefined
         }
-    entry_points = [*ROOT.glob("config/*.py"), "manage.py", "docker/healthcheck.py"]
     for reads in [
         gunicorn_reads,
-        parsed_reads(PY_READ, entry_points),
+        parsed_reads(PY_READ, ENTRY_POINTS),
         parsed_reads(SHELL_READ, ["entrypoint.sh", "docker-compose.yml"]),
     ]:
         for name, values in reads.items():
@@ -131,11 +136,24 @@ def defaults(recorder, gunicorn_reads):
 
 
 def entries():
-    """(name, value, commented out, comment) for each entry of .env.example."""
-    comment = ""
+    """(name, default shown, passed into the containers, comment) for each entry."""
+    comment, default = "", None
     for line in (ROOT / ".env.example").read_text().splitlines():
+        assert not re.match(r"^[A-Z][A-Z0-9_]*=", line), (
+            f"{line}: a value here would reach every container, deploys' too; "
+            "set it in .env"
+        )
         if match := ENTRY.match(line):
-            yield match[2], match[3], bool(match[1]), comment
+            passed = match[1] is not None
+            yield (
+                (match[1] or match[2]),
+                (default if passed else match[3]),
+                passed,
+                comment,
+            )
+            default = None
+        elif match := DEFAULT.match(line):
+            default = "" if match[1] == "(empty)" else match[1]
         else:  # grouped entries share the comment above the group
             comment = line if line.startswith("# ") else ""
 
@@ -147,29 +165,44 @@ def test_every_variable_read_is_documented_and_the_reverse(defaults):
     assert not unread, f"nothing reads these .env.example entries: {sorted(unread)}"
 
 
-def test_each_entry_shows_the_default_or_sets_what_differs(recorder, defaults):
-    for name, value, commented, comment in entries():
+def test_each_entry_shows_the_codes_default(recorder, defaults):
+    for name, value, _, comment in entries():
         assert comment, f"no comment above {name}"
+        if comment.startswith("# [secret, generated]") and not value:
+            continue  # init-env's value stands in for any default
+        if not defaults[name]:  # required
+            assert value is None, f"{name} has no default"
+            continue
+        assert value is not None, f"{name}: show its default"
         shown = recorder.shown(name, value) if name in recorder.reads else value
-        secret = comment.startswith("# [secret")
-        if commented:
-            assert shown in defaults[name], f"{name}: the code's default is not {value}"
-        else:
-            # A default set again here would be pinned in every .env copied from it.
-            assert secret or shown not in defaults[name], f"comment out {name}"
-        # DATABASE_URL's example carries a placeholder password compose overrides.
-        assert not secret or name == "DATABASE_URL" or not value, f"{name}: no value"
+        assert shown in defaults[name], f"{name}: the code's default is not {value}"
 
 
-def test_compose_names_every_variable_the_image_reads(recorder, gunicorn_reads):
-    services = compose()
-    passed = {**services["worker"]["environment"], **services["web"]["environment"]}
+def app_services():
+    return {name: compose()[name] for name in ("web", "worker", "beat")}
+
+
+def test_the_app_containers_take_their_variables_from_env_example():
+    for name, service in app_services().items():
+        assert service["env_file"] == ".env.example", name
+        # A bare name here would be a second list to keep in step.
+        bare = [key for key, value in service["environment"].items() if value is None]
+        assert not bare, f"{name}: pass {bare} through .env.example instead"
+
+
+def test_env_example_passes_what_the_image_reads_and_nothing_else(
+    recorder, gunicorn_reads
+):
+    passed = {name for name, _, is_passed, _ in entries() if is_passed}
     shell = parsed_reads(SHELL_READ, ["entrypoint.sh"])
-    read = set(recorder.reads) | set(gunicorn_reads) | set(shell)
-    missing = read - NOT_FOR_CONTAINERS - set(passed)
-    assert not missing, f"name these in docker-compose.yml: {sorted(missing)}"
-    unread = {name for name, value in passed.items() if value is None} - read
-    assert not unread, f"nothing in the image reads these: {sorted(unread)}"
+    python = parsed_reads(PY_READ, ENTRY_POINTS)
+    read = {*recorder.reads, *gunicorn_reads, *shell, *python}
+    missing = read - NOT_FOR_CONTAINERS - passed
+    assert not missing, f"make these bare names in .env.example: {sorted(missing)}"
+    # Compose's own variables (its secrets among them) stay out of the app.
+    unread = passed - read
+    assert not unread, f"comment these out (# NAME=default): {sorted(unread)}"
+    assert not passed & NOT_FOR_CONTAINERS, "not for the containers"
 
 
 def test_nginx_accepts_every_body_the_app_accepts(recorder):

@@ -118,6 +118,20 @@ def test_the_s3_stand_in_is_left_out(rendered):
     assert web["AWS_S3_ENDPOINT_URL"] == ""
 
 
+def test_the_local_stacks_plain_http_is_left_out(rendered):
+    # Unset, so production's default (True) redirects to HTTPS.
+    for service in APP_SERVICES:
+        environment = rendered["services"][service]["environment"]
+        assert environment.get("SECURE_SSL_REDIRECT") is None, service
+
+
+def test_compose_only_secrets_stay_out_of_the_app_containers(rendered):
+    for service in APP_SERVICES:
+        environment = rendered["services"][service]["environment"]
+        assert "POSTGRES_PASSWORD" not in environment, service
+        assert "BACKUP_CIPHER_PASS" not in environment, service
+
+
 def test_one_compose_project_per_environment(rendered):
     assert rendered["name"] == "drf-staging"
 
