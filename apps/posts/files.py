@@ -1,7 +1,7 @@
 """Where a post's files live in storage, and how they are removed.
 
-Keys are random: a client's filename never reaches storage, so it can neither
-traverse paths nor overwrite another post's file.
+Keys are random (a thumbnail's is its image's): a client's filename never reaches
+storage, so it can neither traverse paths nor overwrite another post's file.
 """
 
 import logging
@@ -27,7 +27,14 @@ def image_upload_to(instance, filename: str) -> str:
 
 
 def thumbnail_upload_to(instance, filename: str) -> str:
-    return f"{THUMBNAIL_PREFIX}{uuid.uuid4().hex}.jpg"
+    """upload_to for thumbnails: one key per source image, named after it.
+
+    A task delivered again (its worker died after storing the thumbnail, before
+    saving the row) then overwrites its own file instead of leaving a second one
+    for the orphan sweep. Image keys are random, so thumbnail keys are too.
+    """
+    stem = instance.image.name.removeprefix(IMAGE_PREFIX).rsplit(".", 1)[0]
+    return f"{THUMBNAIL_PREFIX}{stem}.jpg"
 
 
 def delete_on_commit(names: Iterable[str]) -> None:

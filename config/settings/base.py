@@ -294,7 +294,10 @@ AWS_S3_CUSTOM_DOMAIN = env("AWS_S3_CUSTOM_DOMAIN", default="") or None
 AWS_S3_URL_PROTOCOL = env("AWS_S3_URL_PROTOCOL", default="https:")
 AWS_QUERYSTRING_AUTH = env("AWS_QUERYSTRING_AUTH", default=True, cast=bool)
 AWS_DEFAULT_ACL = None
-AWS_S3_FILE_OVERWRITE = False
+# Keys are random, or a thumbnail's derived from its image's (apps/posts/files.py):
+# a key that exists is the same file stored again by a redelivered task, to be
+# overwritten. It also spares the HEAD request that looks for a free name.
+AWS_S3_FILE_OVERWRITE = True
 AWS_S3_CLIENT_TIMEOUT = env("AWS_S3_CLIENT_TIMEOUT", default=5, cast=int)
 # Bounded S3 calls: a hung object store fails an upload or /readyz in seconds, not
 # after botocore's 60 s default; "standard" retries back off on throttling.
@@ -311,6 +314,9 @@ STORAGES = {
             if AWS_STORAGE_BUCKET_NAME
             else "django.core.files.storage.FileSystemStorage"
         ),
+        # FileSystemStorage's own name for AWS_S3_FILE_OVERWRITE (the S3 backend
+        # takes no such option).
+        **({} if AWS_STORAGE_BUCKET_NAME else {"OPTIONS": {"allow_overwrite": True}}),
     },
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage",

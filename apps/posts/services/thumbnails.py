@@ -113,8 +113,10 @@ def _attach_thumbnail(*, post_id: int, image_name: str, thumbnail_name: str):
         # Deleted or given a new image while rendering: this file is nobody's.
         files.delete_on_commit([thumbnail_name])
         return None
-    # A redelivered task may find a thumbnail from an earlier run; keep one.
-    files.delete_on_commit([post.thumbnail.name])
+    # A redelivered task may find a thumbnail from an earlier run; keep one. The
+    # same image gives the same key, already overwritten: that one stays.
+    if post.thumbnail.name != thumbnail_name:
+        files.delete_on_commit([post.thumbnail.name])
     post.thumbnail = thumbnail_name
     post.image_status = Post.ImageStatus.READY
     post.image_error = ""

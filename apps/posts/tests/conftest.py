@@ -12,11 +12,9 @@ def media_storage(tmp_path, settings):
 
     The S3 path is covered by test_s3.py (moto) and by the e2e suite.
     """
+    # The settings' own storage without a bucket, overwriting as the S3 one does.
+    assert settings.STORAGES["default"]["BACKEND"].endswith(".FileSystemStorage")
     settings.MEDIA_ROOT = str(tmp_path / "media")
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    }
     from django.core.files.storage import default_storage
 
     return default_storage

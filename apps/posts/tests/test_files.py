@@ -1,4 +1,7 @@
-"""Storage keys of post files are random; the client's filename never reaches them."""
+"""Storage keys of post files are random (a thumbnail's is its image's); the
+client's filename never reaches them."""
+
+from types import SimpleNamespace
 
 import pytest
 
@@ -25,6 +28,13 @@ def test_image_keys_are_random_under_the_prefix(filename, suffix):
     assert len(key.removeprefix(files.IMAGE_PREFIX).removesuffix(suffix)) == 32
 
 
-def test_every_key_is_new():
+def test_every_image_key_is_new():
     assert files.image_upload_to(None, "a.png") != files.image_upload_to(None, "a.png")
-    assert files.thumbnail_upload_to(None, "x").startswith(files.THUMBNAIL_PREFIX)
+
+
+def test_a_thumbnail_key_is_its_images():
+    image = files.image_upload_to(None, "photo.png")
+    post = SimpleNamespace(image=SimpleNamespace(name=image))
+    key = files.thumbnail_upload_to(post, "thumbnail.jpg")
+    stem = image.removeprefix(files.IMAGE_PREFIX).removesuffix(".png")
+    assert key == f"{files.THUMBNAIL_PREFIX}{stem}.jpg"

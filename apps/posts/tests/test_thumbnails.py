@@ -62,6 +62,29 @@ def test_a_redelivered_task_keeps_one_thumbnail(
     ]
 
 
+def test_a_task_killed_after_storing_leaves_one_file_when_redelivered(
+    post, media_storage, monkeypatch, django_capture_on_commit_callbacks
+):
+    # The worker dies between storing the thumbnail and saving the row; the
+    # broker delivers the task again, which stores the thumbnail again.
+    attach = services.thumbnails._attach_thumbnail
+
+    def killed(**kwargs):
+        raise SystemExit("worker killed")
+
+    monkeypatch.setattr(services.thumbnails, "_attach_thumbnail", killed)
+    with pytest.raises(SystemExit):
+        generate(post)
+    monkeypatch.setattr(services.thumbnails, "_attach_thumbnail", attach)
+    with django_capture_on_commit_callbacks(execute=True):
+        generate(post)
+    post.refresh_from_db()
+    assert post.image_status == Status.READY
+    assert media_storage.listdir("posts/thumbnails")[1] == [
+        post.thumbnail.name.split("/")[-1]
+    ]
+
+
 def test_generate_skips_a_deleted_post(post):
     name = post.image.name
     Post.objects.filter(pk=post.pk).delete()
