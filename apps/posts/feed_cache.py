@@ -1,11 +1,13 @@
-"""Provides the Redis cache of the public feed: its front page, for anonymous callers.
+"""Provides the Redis cache of the public feed: its front page, for every caller
+whose page it is.
 
-Every anonymous caller sees the same published posts, so the list's first page
-(no query string) is cached whole, keyed by its absolute URL (scheme and host,
-which its links carry). A page is stored with the feed's version at the time it
-was read; any change to a post or to an author's public name sets a new version
-once its transaction commits, and a page stored under an older version is a miss
-from then on.
+Every anonymous caller sees the same published posts, and so does a signed-in
+caller without drafts (staff aside), so the list's first page (no query string)
+is cached whole, keyed by its absolute URL (scheme and host, which its links
+carry). A page is stored with the feed's version at the time it was read; any
+change to a post or to an author's public name sets a new version once its
+transaction commits, and a page stored under an older version is a miss from
+then on.
 
 The version moves on the model signals of Post and User (see apps.py), which
 every write path sends: the services, the admin, cascades. Bulk writes send none
@@ -27,20 +29,36 @@ from apps.core.metrics.requests import cache_lookup
 
 VERSION_KEY = "posts:feed:version"
 _PAGE_PREFIX = "posts:feed:page:"
+_DRAFTS_PREFIX = "posts:feed:drafts:"
 
 
-def cached_page(url: str, build: Callable[[], Any]) -> Any:
+def cached_page(
+    url: str,
+    build: Callable[[], Any],
+    *,
+    caller_id: int | None = None,
+    has_drafts: Callable[[], bool] | None = None,
+) -> Any:
     """The page at `url` from the cache, or `build()`'s, stored for the next caller.
 
     The version is read before `build()` queries the database: a write committed
     in between leaves the page stored under the old version, where no one reads it.
+
+    A signed-in caller (`caller_id`) gets the same page unless `has_drafts()`: then
+    None, as their page is not the public one.
     """
     if not settings.FEED_CACHE_SECONDS:
+        if caller_id is not None and has_drafts():
+            return None
         return build()
-    page_key = _page_key(url)
-    # One round trip for both: a page counts only if stored under this version.
-    found = cache.get_many([VERSION_KEY, page_key])
+    page_key, drafts_key = _page_key(url), f"{_DRAFTS_PREFIX}{caller_id}"
+    # One round trip for all: an entry counts only if stored under this version.
+    found = cache.get_many([VERSION_KEY, page_key, drafts_key])
     version = found.get(VERSION_KEY) or _start_version()
+    if caller_id is not None and _has_drafts(
+        version, found.get(drafts_key), drafts_key, has_drafts
+    ):
+        return None
     entry = found.get(page_key)
     hit = version is not None and entry is not None and entry[0] == version
     cache_lookup(cache="feed", hit=hit)
@@ -50,6 +68,19 @@ def cached_page(url: str, build: Callable[[], Any]) -> Any:
     if version is not None:
         cache.set(page_key, (version, data), settings.FEED_CACHE_SECONDS)
     return data
+
+
+def _has_drafts(version, cached, key: str, has_drafts: Callable[[], bool]) -> bool:
+    """The caller's answer, cached under the version: a caller without drafts
+    usually costs no query. A draft written later sets a new version, so the
+    answer is asked again; asked after the version was read, it sees a draft
+    committed in between."""
+    if version is not None and cached is not None and cached[0] == version:
+        return cached[1]
+    answer = has_drafts()
+    if version is not None:
+        cache.set(key, (version, answer), settings.FEED_CACHE_SECONDS)
+    return answer
 
 
 def invalidate() -> None:

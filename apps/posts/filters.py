@@ -4,6 +4,7 @@ import re
 
 import django_filters
 from django import forms
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
@@ -47,3 +48,19 @@ class PostFilter(django_filters.FilterSet):
     class Meta:
         model = Post
         fields = ["author", "published"]
+
+
+class PostFilterBackend(DjangoFilterBackend):
+    """django-filter's backend, skipped when the query string names no filter.
+
+    It builds a form class and validates a form on every request; with none of
+    the filters' parameters that form is empty and filters nothing.
+    """
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None and not any(
+            name in request.query_params for name in filterset_class.base_filters
+        ):
+            return queryset
+        return super().filter_queryset(request, queryset, view)

@@ -16,4 +16,14 @@ def post_list_visible(*, user) -> QuerySet[Post]:
         return posts
     if user.is_authenticated:
         return posts.filter(Q(published=True) | Q(author=user))
-    return posts.filter(published=True)
+    return post_list_public()
+
+
+def post_list_public() -> QuerySet[Post]:
+    """Published posts: what an anonymous caller sees."""
+    return Post.objects.select_related("author").filter(published=True)
+
+
+def post_author_has_drafts(*, user) -> bool:
+    """Whether the user has unpublished posts: then their feed is not the public one."""
+    return Post.objects.filter(author=user, published=False).exists()

@@ -6,7 +6,6 @@ rules (image checks, files, thumbnails) live in the services.
 
 import functools
 
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
@@ -20,7 +19,7 @@ from rest_framework.response import Response
 
 from apps.core.parsers import JSONParser
 from apps.posts import feed_cache, selectors, services
-from apps.posts.filters import PostFilter
+from apps.posts.filters import PostFilter, PostFilterBackend
 from apps.posts.pagination import PostPagination
 from apps.posts.permissions import IsAuthorOrStaff
 from apps.posts.serializers import (
@@ -75,24 +74,43 @@ class PostViewSet(
     permission_classes = [IsAuthenticatedOrReadOnly, IsAuthorOrStaff]
     parser_classes = [JSONParser, MultiPartParser]
     pagination_class = PostPagination
-    filter_backends = [DjangoFilterBackend, SearchFilter, OrderingFilter]
+    filter_backends = [PostFilterBackend, SearchFilter, OrderingFilter]
     filterset_class = PostFilter
     search_fields = ["title", "body"]
     ordering_fields = ["created_at"]
     ordering = ["-created_at", "-id"]
 
+    # Set by list() when it serves the public feed, to whoever asks.
+    public_feed = False
+
     def get_queryset(self):
+        if self.public_feed:
+            return selectors.post_list_public()
         return selectors.post_list_visible(user=self.request.user)
 
     def list(self, request, *args, **kwargs):
         page = functools.partial(super().list, request, *args, **kwargs)
-        # Only the feed's front page as everyone sees it is cached: a signed-in
-        # caller's page holds their drafts, and a query string (a filter, a
-        # cursor, a made-up parameter) would let a client mint cache entries.
-        if request.user.is_authenticated or request.GET:
+        # Only the feed's front page as everyone sees it is cached: a query string
+        # (a filter, a cursor, a made-up parameter) would let a client mint cache
+        # entries. Staff see every draft; another signed-in caller sees that same
+        # page unless they have drafts, which their page holds.
+        user = request.user
+        if request.GET or user.is_staff:
             return page()
+        # Built from published posts only, whoever asks: a draft created after the
+        # check for drafts can never reach the cached page.
+        self.public_feed = True
         url = request.build_absolute_uri()
-        return Response(feed_cache.cached_page(url, lambda: page().data))
+        data = feed_cache.cached_page(
+            url,
+            lambda: page().data,
+            caller_id=user.pk if user.is_authenticated else None,
+            has_drafts=lambda: selectors.post_author_has_drafts(user=user),
+        )
+        if data is None:
+            self.public_feed = False
+            return page()
+        return Response(data)
 
     @extend_schema(
         summary="Create a post",

@@ -68,12 +68,65 @@ def test_a_deeper_page_is_read_from_postgresql():
     assert len(queries) == 2
 
 
-def test_signed_in_callers_are_never_served_from_the_cache(user):
+def test_a_signed_in_caller_without_drafts_is_served_the_cached_page(user):
     PostFactory(title="public")
+    PostFactory(title="published by the caller", author=user)
+    expected = anonymous_titles()
+    client = APIClient()
+    client.force_authenticate(user)
+    # The check for drafts, then nothing: its answer is cached too.
+    assert queries_for(client) == 1
+    assert queries_for(client) == 0
+    titles = [post["title"] for post in client.get(LIST).json()["results"]]
+    assert titles == expected
+
+
+def test_a_signed_in_caller_with_drafts_is_never_served_from_the_cache(user):
+    PostFactory(title="public")
+    PostFactory(title="draft", author=user, published=False)
     anonymous_titles()
     client = APIClient()
     client.force_authenticate(user)
+    assert queries_for(client) == 2  # the check for drafts, and the page
+    assert queries_for(client) == 1  # the page: the check's answer is cached
+    titles = [post["title"] for post in client.get(LIST).json()["results"]]
+    assert titles == ["draft", "public"]
+    assert anonymous_titles() == ["public"]
+
+
+def test_a_new_draft_takes_the_caller_off_the_cached_page(user, commit):
+    PostFactory(title="public")
+    client = APIClient()
+    client.force_authenticate(user)
+    client.get(LIST)
+    with commit():
+        services.post_create(author=user, title="draft", published=False)
+    titles = [post["title"] for post in client.get(LIST).json()["results"]]
+    assert titles == ["draft", "public"]
+    assert anonymous_titles() == ["public"]
+
+
+def test_staff_are_never_served_from_the_cache(staff_user):
+    PostFactory(title="public")
+    PostFactory(title="someone's draft", published=False)
+    anonymous_titles()
+    client = APIClient()
+    client.force_authenticate(staff_user)
     assert queries_for(client) == queries_for(client) == 1
+    assert len(client.get(LIST).json()["results"]) == 2
+
+
+def test_a_page_cached_for_a_signed_in_caller_holds_no_draft(user, monkeypatch):
+    # A draft the caller creates after the check for drafts stays theirs.
+    PostFactory(title="public")
+    monkeypatch.setattr(
+        "apps.posts.selectors.post_author_has_drafts", lambda *, user: False
+    )
+    PostFactory(title="draft", author=user, published=False)
+    client = APIClient()
+    client.force_authenticate(user)
+    assert [p["title"] for p in client.get(LIST).json()["results"]] == ["public"]
+    assert anonymous_titles() == ["public"]
 
 
 def test_creating_a_post_outdates_the_feed(user, commit):
