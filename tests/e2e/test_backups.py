@@ -87,8 +87,14 @@ def test_prometheus_sees_the_new_backup_and_a_healthy_archive(backup_stack):
         return found and found[0][1] >= started
 
     wait_until(scraped, timeout=90, what="the new backup's time in Prometheus")
-    # The recorded age: the rules are loaded and evaluated on it.
-    ((labels, age),) = query(port, "stanza:pgbackrest_backup_age_seconds:min")
+    # The recorded age: the rules are loaded and evaluated on it. Rules run every
+    # 15 s (evaluation_interval), so the first evaluation after that scrape may
+    # still be to come: asking at once failed a CI run.
+    ((labels, age),) = wait_until(
+        lambda: query(port, "stanza:pgbackrest_backup_age_seconds:min"),
+        timeout=60,
+        what="the recorded backup age in Prometheus",
+    )
     assert labels["stanza"] == "local"
     assert 0 <= age < 120, age
     ((_, archived),) = query(port, "pg_stat_archiver_archived_total")
