@@ -51,16 +51,17 @@ def cached_page(
         if caller_id is not None and has_drafts():
             return None
         return build()
-    page_key, drafts_key = _page_key(url), f"{_DRAFTS_PREFIX}{caller_id}"
+    page_key = _page_key(url)
+    drafts_key = None if caller_id is None else f"{_DRAFTS_PREFIX}{caller_id}"
     # One round trip for all: an entry counts only if stored under this version.
-    found = cache.get_many([VERSION_KEY, page_key, drafts_key])
+    found = cache.get_many([key for key in (VERSION_KEY, page_key, drafts_key) if key])
     version = found.get(VERSION_KEY) or _start_version()
-    if caller_id is not None and _has_drafts(
+    if drafts_key and _has_drafts(
         version, found.get(drafts_key), drafts_key, has_drafts
     ):
         return None
     entry = found.get(page_key)
-    hit = version is not None and entry is not None and entry[0] == version
+    hit = _current(entry, version)
     cache_lookup(cache="feed", hit=hit)
     if hit:
         return entry[1]
@@ -75,12 +76,17 @@ def _has_drafts(version, cached, key: str, has_drafts: Callable[[], bool]) -> bo
     usually costs no query. A draft written later sets a new version, so the
     answer is asked again; asked after the version was read, it sees a draft
     committed in between."""
-    if version is not None and cached is not None and cached[0] == version:
+    if _current(cached, version):
         return cached[1]
     answer = has_drafts()
     if version is not None:
         cache.set(key, (version, answer), settings.FEED_CACHE_SECONDS)
     return answer
+
+
+def _current(entry, version) -> bool:
+    """Whether a cached (version, value) entry was stored under this version."""
+    return version is not None and entry is not None and entry[0] == version
 
 
 def invalidate() -> None:
