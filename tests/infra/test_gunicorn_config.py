@@ -1,5 +1,6 @@
 """docker/gunicorn.conf.py: the web server's settings, and how a worker stops."""
 
+import gc
 import json
 import runpy
 import socket
@@ -44,6 +45,18 @@ def test_graceful_timeout_is_below_composes_stop_grace_period(monkeypatch):
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     grace = compose["services"]["web"]["stop_grace_period"]
     assert load(monkeypatch)["graceful_timeout"] < int(grace.removesuffix("s"))
+
+
+def test_a_worker_freezes_what_the_application_loaded(monkeypatch):
+    gc.unfreeze()
+    loaded = [[]]  # a container the collector tracks
+    assert gc.is_tracked(loaded)
+    try:
+        load(monkeypatch)["post_worker_init"](SimpleNamespace())
+        assert gc.get_freeze_count() > 0
+        assert not any(o is loaded for o in gc.get_objects())  # out of every generation
+    finally:
+        gc.unfreeze()
 
 
 @pytest.fixture
