@@ -6,11 +6,15 @@ import os
 from celery import Celery
 from celery.signals import setup_logging
 
+from apps.core.celery_liveness import LivenessFile
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 
 app = Celery("config")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# The worker container's healthcheck reads the file this step keeps fresh.
+app.steps["consumer"].add(LivenessFile)
 
 
 @setup_logging.connect

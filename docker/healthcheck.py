@@ -3,12 +3,14 @@ and the redis client, so a probe costs a fraction of a Django start-up.
 
     python docker/healthcheck.py http [PATH]   # web: GET http://127.0.0.1:$PORT/PATH
     python docker/healthcheck.py broker        # beat: the Celery broker answers PING
+    python docker/healthcheck.py fresh FILE SECONDS  # worker: FILE touched lately
 
 Exits 0 when healthy, 1 (with the reason on stderr) otherwise.
 """
 
 import os
 import sys
+import time
 import urllib.request
 
 TIMEOUT_SECONDS = 3
@@ -36,7 +38,18 @@ def check_broker():
         client.close()
 
 
-CHECKS = {"http": check_http, "broker": check_broker}
+def check_fresh(path, seconds):
+    """FILE was touched within SECONDS: the Celery worker's, while it consumes
+    (apps/core/celery_liveness.py)."""
+    try:
+        age = time.time() - os.stat(path).st_mtime
+    except FileNotFoundError:
+        raise RuntimeError(f"{path} is missing: not consuming") from None
+    if age > float(seconds):
+        raise RuntimeError(f"{path} is {age:.0f} s old (limit {seconds} s)")
+
+
+CHECKS = {"http": check_http, "broker": check_broker, "fresh": check_fresh}
 
 
 def main(argv):
