@@ -194,7 +194,7 @@ chromium:
 wrk:
 	$(call debian,wrk,wrk)
 
-bench: venv chromium wrk ## Benchmark the stack (~45 min, soak included): docs/benchmarks/
+bench: venv chromium wrk ## Benchmark the stack (~50 min, soak included): docs/benchmarks/
 	$(BIN)/python -m bench run $(BENCH_ARGS)
 
 soak: venv wrk ## 10 minutes of mixed load at 80% of capacity, resources charted

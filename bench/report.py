@@ -11,7 +11,7 @@ from bench.stack import ROOT
 DOCS = ROOT / "docs" / "benchmarks"
 NOTES = Path(__file__).with_name("notes.md")
 COMMANDS = """```sh
-make bench    # build, start, seed, measure; ~15 min; writes results.json, this report
+make bench    # build, start, seed, measure; ~50 min; writes results.json, this report
 make drills   # fault drills against the same stack; adds their figures here
 make bench-swarm  # the Swarm test on 3 local engines (root); adds its figures here
 ```"""
