@@ -5,7 +5,7 @@ new Python process importing Django and Celery: about half a second of CPU
 every 15 s, in one burst that took a core from the web workers (the
 benchmark's latency tails showed it). Instead the worker's consumer touches a
 file from its event loop while it is connected to the broker, and the probe,
-`docker/healthcheck.py heartbeat`, only reads the file's age: the file goes
+`docker/healthcheck.py fresh`, only reads the file's age: the file goes
 stale when the loop hangs and disappears when the connection is lost (the
 consumer's steps stop until it reconnects).
 """
