@@ -86,7 +86,7 @@ SERVERS = (
     project(
         "project, Django's connection pool", DJANGO_SETTINGS_MODULE="bench.site.pool"
     ),
-    project("project, no access log (Nginx's only)", GUNICORN_ACCESS_LOG="false"),
+    project("project, gunicorn access log on", GUNICORN_ACCESS_LOG="true"),
     TRACING_ON,
     METRICS_OFF,
     project(

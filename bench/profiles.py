@@ -67,7 +67,7 @@ FULL = Profile(
             },
         ),
         ("app imported by every worker", {"GUNICORN_PRELOAD": "false"}),
-        ("no gunicorn access log (Nginx's only)", {"GUNICORN_ACCESS_LOG": "false"}),
+        ("gunicorn access log on (Nginx's too)", {"GUNICORN_ACCESS_LOG": "true"}),
     ),
     host_servers=tuple(server.label for server in SERVERS),
     host_rounds=3,

@@ -108,11 +108,13 @@ control_socket = "/tmp/gunicorn.ctl"  # noqa: S108 - a private tmpfs in the cont
 # X-Forwarded-* headers it sets are trusted; narrow this where that is not so.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")
 
-# Nginx, in front of every web container, logs each request with the same keys and
-# request id; this second line per request costs a measurable share of a small
-# machine (docs/benchmarks, "Gunicorn settings tried"), so it can be turned off.
+# Off by default: Nginx, in front of every web container, writes each request's
+# access line with the same keys, request id and trace id. A second line from
+# here cost about a fifth of the stack's throughput on two cores (its JSON in the
+# worker, then Docker copying every line off stdout; docs/benchmarks, "Gunicorn
+# settings tried"). Turn it on where clients reach gunicorn without Nginx.
 accesslog = (
-    "-" if os.environ.get("GUNICORN_ACCESS_LOG", "true").lower() == "true" else None
+    "-" if os.environ.get("GUNICORN_ACCESS_LOG", "false").lower() == "true" else None
 )
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()

@@ -27,6 +27,9 @@ RECEIVER = "otlp-receiver"
 TRACED_ENV = {
     "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://{RECEIVER}:4318",
     "OTEL_SERVICE_NAME": "drf-e2e",
+    # Off by default (Nginx's line is the access record); on here, because its
+    # line is the one that carries the server span's id.
+    "GUNICORN_ACCESS_LOG": "true",
 }
 TRACED_SERVICES = ("web", "worker", "beat")
 TASK = "apps.posts.tasks.generate_thumbnail"
@@ -80,25 +83,28 @@ def traced(stack, receiver):
         stack.compose(*up)
 
 
-def upload_lines(stack, request_id, post_id):
-    """gunicorn's access line of an upload, and the worker's line of its thumbnail."""
-    ready = f"thumbnail of post {post_id} is ready"
+def log_line(stack, service, request_id, **match):
+    """The service's JSON line about request_id with the `match` keys and values."""
 
     def found():
-        entries = json_records(stack.logs("web", "worker"), request_id)
-        access = [e for e in entries.get("web", []) if e["logger"] == "gunicorn.access"]
-        done = [e for e in entries.get("worker", []) if e["message"] == ready]
-        return (access[0], done[0]) if access and done else None
+        entries = json_records(stack.logs(service), request_id).get(service, [])
+        matching = [e for e in entries if match.items() <= e.items()]
+        return matching[0] if matching else None
 
-    return wait_until(found, timeout=60, what=f"the lines of request {request_id}")
+    return wait_until(found, timeout=60, what=f"{service}'s line of {request_id}")
+
+
+def thumbnail_line(stack, request_id, post_id):
+    message = f"thumbnail of post {post_id} is ready"
+    return log_line(stack, "worker", request_id, message=message)
 
 
 def test_off_by_default_log_lines_carry_no_ids(stack, client):
     headers = new_user(client, prefix="e2e-untraced")
     request_id = f"e2e-untraced-{time.time_ns()}"
     post = create_image_post(client, {**headers, "X-Request-ID": request_id})
-    for entry in upload_lines(stack, request_id, post["id"]):
-        assert (entry["trace_id"], entry["span_id"]) == ("-", "-"), entry
+    entry = thumbnail_line(stack, request_id, post["id"])
+    assert (entry["trace_id"], entry["span_id"]) == ("-", "-"), entry
 
 
 def wait_for_spans(receiver, trace_id, *names):
@@ -145,10 +151,11 @@ def test_an_upload_is_one_trace_from_nginx_into_its_thumbnail_task(
     expected = {f"opentelemetry.instrumentation.{name}" for name in INSTRUMENTED}
     assert expected <= scopes, scopes
 
-    access, ready = upload_lines(stack, trace_id, response.json()["id"])
+    access = log_line(stack, "web", trace_id, logger="gunicorn.access")
+    ready = thumbnail_line(stack, trace_id, response.json()["id"])
     assert (access["trace_id"], access["span_id"]) == (trace_id, server["span_id"])
     assert (ready["trace_id"], ready["span_id"]) == (trace_id, by_name[run]["span_id"])
-    (nginx,) = json_records(stack.logs("nginx"), trace_id)["nginx"]
+    nginx = log_line(stack, "nginx", trace_id, logger="nginx.access")
     assert nginx["trace_id"] == trace_id
 
 

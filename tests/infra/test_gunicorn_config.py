@@ -23,8 +23,8 @@ def load(monkeypatch, **env):
     return runpy.run_path(str(ROOT / "docker" / "gunicorn.conf.py"))
 
 
-@pytest.mark.parametrize(("value", "accesslog"), [(None, "-"), ("false", None)])
-def test_the_access_log_goes_to_stdout_unless_turned_off(monkeypatch, value, accesslog):
+@pytest.mark.parametrize(("value", "accesslog"), [(None, None), ("true", "-")])
+def test_the_access_log_is_off_unless_turned_on(monkeypatch, value, accesslog):
     if value is None:
         monkeypatch.delenv("GUNICORN_ACCESS_LOG", raising=False)
     else:

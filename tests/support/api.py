@@ -21,13 +21,13 @@ def remember_secret(value):
     return value
 
 
-def register(client, *, prefix="e2e-factor"):
+def register(client, *, prefix="e2e-factor", headers=None):
     """Register a new user; returns its login credentials."""
     credentials = {
         "email": f"{prefix}-{secrets.token_hex(6)}@example.com",
         "password": remember_secret(secrets.token_urlsafe(16)),
     }
-    registered = client.post(REGISTER, json=credentials)
+    registered = client.post(REGISTER, json=credentials, headers=headers)
     assert registered.status_code == 201, registered.text
     return credentials
 
