@@ -9,20 +9,42 @@ Exits 0 when healthy, 1 (with the reason on stderr) otherwise.
 """
 
 import os
+import socket
 import sys
 import time
-import urllib.request
 
 TIMEOUT_SECONDS = 3
+MAX_RESPONSE_BYTES = 65536
 
 
 def check_http(path="/healthz"):
-    port = os.environ.get("PORT", "8000")
-    with urllib.request.urlopen(
-        f"http://127.0.0.1:{port}{path}", timeout=TIMEOUT_SECONDS
-    ) as response:
-        if response.status != 200:
-            raise RuntimeError(f"{path} answered {response.status}")
+    """GET PATH from this container's gunicorn: healthy on a 200.
+
+    A bare HTTP/1.0 exchange on a socket, because importing urllib took about
+    half of the probe's CPU (50 of some 130 ms, most of the rest is Docker's
+    exec), paid every 2 s by every replica while it serves.
+    """
+    port = int(os.environ.get("PORT", "8000"))
+    request = f"GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".encode()
+    with socket.create_connection(("127.0.0.1", port), TIMEOUT_SECONDS) as sock:
+        sock.sendall(request)
+        response = _read_to_end(sock)
+    status_line = response.split(b"\r\n", 1)[0].decode("latin-1")
+    parts = status_line.split(None, 2)
+    if len(parts) < 2 or not parts[0].startswith("HTTP/"):
+        raise RuntimeError(f"{path}: not an HTTP answer: {status_line[:80]!r}")
+    if parts[1] != "200":
+        raise RuntimeError(f"{path} answered {parts[1]}")
+
+
+def _read_to_end(sock):
+    """The whole response (HTTP/1.0: the server closes after it), so the server
+    never writes into a socket the probe already closed."""
+    chunks, size = [], 0
+    while size < MAX_RESPONSE_BYTES and (chunk := sock.recv(4096)):
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 def check_broker():

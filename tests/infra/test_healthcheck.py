@@ -1,8 +1,10 @@
 """docker/healthcheck.py: the containers' probes, run as Docker runs them."""
 
+import http.server
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -48,6 +50,50 @@ def test_a_missing_file_is_unhealthy(tmp_path):
     result = probe("fresh", str(tmp_path / "never-touched"), "30")
     assert result.returncode == 1
     assert "missing: not consuming" in result.stderr
+
+
+@pytest.fixture
+def web(monkeypatch):
+    """A server on a free port of 127.0.0.1, as PORT names gunicorn's; it answers
+    every GET with the status in `web.status`."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(server.status)
+            self.end_headers()
+            self.wfile.write(b'{"status": "ok"}')
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.status = 200
+    monkeypatch.setenv("PORT", str(server.server_address[1]))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_200_is_healthy(web):
+    result = probe("http", "/healthz")
+    assert (result.returncode, result.stderr) == (0, "")
+
+
+def test_any_other_status_is_unhealthy(web):
+    web.status = 503
+    result = probe("http", "/readyz")
+    assert result.returncode == 1
+    assert "/readyz answered 503" in result.stderr
+
+
+def test_nothing_listening_is_unhealthy(web):
+    web.shutdown()
+    web.server_close()
+    result = probe("http", "/healthz")
+    assert result.returncode == 1
+    assert "ConnectionRefusedError" in result.stderr
 
 
 def test_an_unknown_check_names_the_known_ones():
