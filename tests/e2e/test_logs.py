@@ -145,10 +145,9 @@ def test_nginx_writes_the_one_access_line_of_each_request(stack, client):
     assert probe_id not in web
 
 
-def serve_in_one_off_container(stack, log_format, *request_ids):
+def serve_in_one_off_container(stack, log_format, probe_id, list_id):
     """gunicorn with its access log on, in a one-off web container: its output once
     it served a probe and then the post list, each with its request id."""
-    probe_id, list_id = request_ids
     probe = (
         "import time, urllib.request as u\n"
         "for _ in range(100):\n"
