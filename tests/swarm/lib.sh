@@ -112,13 +112,15 @@ swarm_init() {
 
 # The stack "drf" for these nodes, deployed as a deploy does: deploy/stack-deploy.sh
 # through node 1, a manager (db and redis, then the migrate job, then the rest).
+# gunicorn's access log (off by default) is on: its line of an upload names the
+# node whose web replica took it (stack-test.sh, the thumbnails' nodes).
 swarm_deploy() {
   local web="$1" worker="$2" nginx="$3"
   APP_IMAGE=drf-reference-app NGINX_IMAGE=drf-reference-nginx IMAGE_TAG="${SWARM_TAG}" \
     ALLOWED_HOSTS="localhost" AWS_STORAGE_BUCKET_NAME=media \
     AWS_S3_ENDPOINT_URL=http://s3:5000 AWS_ACCESS_KEY_ID=s3-stand-in \
     AWS_SECRET_ACCESS_KEY=s3-stand-in SECURE_SSL_REDIRECT=False NGINX_FORWARDED_PROTO=http \
-    CELERY_VISIBILITY_TIMEOUT="${SWARM_VISIBILITY_TIMEOUT}" \
+    CELERY_VISIBILITY_TIMEOUT="${SWARM_VISIBILITY_TIMEOUT}" GUNICORN_ACCESS_LOG=true \
     WEB_REPLICAS="${web}" WORKER_REPLICAS="${worker}" NGINX_REPLICAS="${nginx}" \
     DOCKER_HOST="$(swarm_sock 1)" deploy/stack-deploy.sh drf --resolve-image never \
     >/dev/null
